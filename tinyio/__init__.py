@@ -1,0 +1,19 @@
+"""tinyio: a tiny event loop whose coroutines are plain generators, with written, machine-checked semantics.
+
+The semantics live in ``spec/``; every rule there has an ID ``area/name`` that the code and the tests cite.
+"""
+
+from ._errors import CancelledError
+from ._event import Event, sleep
+from ._loop import Loop
+from ._thread import run_in_thread
+from ._types import Coro
+
+__all__ = [
+    "CancelledError",
+    "Coro",
+    "Event",
+    "Loop",
+    "run_in_thread",
+    "sleep",
+]

@@ -1,0 +1,642 @@
+"""The loop: scheduling, awaiting, gathering, background work, errors and cancellation.
+
+Principles
+----------
+
+1. **A coroutine is a plain generator.** What it yields is a request to the loop: nothing (a checkpoint), a coroutine
+   (await it), a list of coroutines (gather), a set of coroutines (start them in the background), or one of the
+   private requests that :mod:`tinyio._event` and :mod:`tinyio._thread` build (park on an event or timer; call in a
+   thread). Everything else is a mistake, reported at the ``yield`` that made it.
+
+2. **One queue, first in first out.** Runnable coroutines wait in one deque. Every ``yield`` sends the coroutine to the
+   back of it, so nobody runs twice while another waits. Between *rounds* -- a round is every coroutine that was ready
+   when it began -- the loop collects finished threads and expired timers, so a busy coroutine starves neither. The
+   clock is read once a round, and only if a timer is pending: a step costs a ``popleft``, a ``send`` and an
+   ``append``, and nothing else that a bare generator scheduler would not pay.
+
+3. **A coroutine runs once.** The loop knows each coroutine it started (``_alive``, with whoever waits on it) and each
+   one that finished (``_results``). Awaiting a known coroutine joins its waiters; awaiting a finished one returns its
+   result. Nothing is ever scanned: every look-up is a dict or a deque operation.
+
+4. **One error crashes everything, synchronously.** The first uncaught error stops the scheduler. The loop stitches
+   the tracebacks of the failing coroutine's waiters onto it, throws :class:`CancelledError` into every unfinished
+   coroutine -- newest first, so children clean up before the parents that wait on them -- cancels every thread,
+   waits for the threads to end, and raises. A coroutine cannot ``yield`` while being cancelled: there is nothing
+   left to schedule it.
+
+5. **Threads touch the loop through one door.** A thread (or ``Event.set`` from a thread) appends to ``_inbox`` and
+   sets ``_wakeup``; only the loop's own thread touches anything else.
+
+Each transition below names the spec rule it realises (``# spec: area/name``); ``spec/`` is the source of truth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import threading
+import time
+import types
+import warnings
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from typing import Any, TypeVar
+
+from ._clock import Clock, RealClock
+from ._errors import CancelledError
+from ._event import _Park
+from ._thread import _ThreadCall, loops_by_thread
+
+__all__ = ["Loop"]
+
+_R = TypeVar("_R")
+_Gen = Generator[Any, Any, Any]
+_GeneratorType = types.GeneratorType
+
+_THROW = object()  # a ready entry ``(gen, _THROW)`` means: throw ``_throws[gen]`` into gen instead of sending
+
+
+class _Gather:
+    """A coroutine waiting on a list: resumes when ``remaining`` reaches zero (spec: ``gather/*``)."""
+
+    __slots__ = ("waiter", "children", "remaining")
+
+    def __init__(self, waiter: _Gen, children: list[_Gen], remaining: int) -> None:
+        self.waiter = waiter
+        self.children = children
+        self.remaining = remaining
+
+
+def describe(gen: object) -> str:
+    """``name (file:line)`` of a coroutine, for messages."""
+    code = getattr(gen, "gi_code", None)
+    if code is None:
+        return repr(gen)
+    frame = getattr(gen, "gi_frame", None)
+    line = frame.f_lineno if frame is not None else code.co_firstlineno
+    return f"{getattr(gen, '__qualname__', code.co_name)} ({code.co_filename}:{line})"
+
+
+# Loops that are running now, to name the owner of a coroutine that another loop started (spec: misuse/other-loop).
+_running: dict[Loop, None] = {}
+
+
+class Loop:
+    """An event loop. Reusable: :meth:`run` may be called again once it has returned (spec: ``sched/reuse``).
+
+    ``clock`` replaces the wall clock, for example with :class:`tinyio.testing.VirtualClock` (spec: ``time/clock``).
+
+    Example::
+
+        def slow_add_one(x):
+            yield tinyio.sleep(1)
+            return x + 1
+
+        assert tinyio.Loop().run(slow_add_one(3)) == 4
+    """
+
+    _thread_grace = 1.0  # spec: threads/cancel-repeat — seconds between deliveries to a thread that does not end
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock: Clock = RealClock() if clock is None else clock
+        self._is_running = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self._main: _Gen | None = None
+        self._ready: deque[tuple[_Gen, Any]] = deque()
+        self._alive: dict[_Gen, Any] = {}  # started, unfinished coroutine -> None | one waiter | [waiters]
+        self._results: dict[_Gen, Any] = {}  # finished coroutine -> its result
+        self._waiting_on: dict[_Gen, Any] = {}  # blocked coroutine -> child | _Gather | _Park | _ThreadCall
+        self._throws: dict[_Gen, BaseException] = {}
+        self._timers: list[tuple[float, int, _Park]] = []
+        self._stale_timers = 0
+        self._seq = itertools.count()
+        self._threads: dict[_ThreadCall, None] = {}
+        self._inbox: deque[tuple[Any, Any]] = deque()
+        self._wakeup = threading.Event()
+        self._thread_id = 0
+        self._error: BaseException | None = None
+        self._aftermath: list[BaseException] = []  # what cancelled coroutines and threads raised, in order
+
+    # ------------------------------------------------------------------------------------------------ public API
+    def run(self, coro: Generator[Any, Any, _R], exception_group: None | bool = None) -> _R:
+        """Run ``coro`` and every coroutine it starts until all have finished; return ``coro``'s result.
+
+        If anything fails, every coroutine is cancelled and the first error is raised -- alone, or in a
+        :class:`BaseExceptionGroup` as ``exception_group`` says (spec: ``errors/group``).
+        """
+        self._start(coro)
+        try:
+            while True:
+                self._advance(until_blocked=True)
+                if not self._alive:
+                    break
+                self._block()
+        except BaseException as error:  # spec: errors/interrupt — Ctrl-C (or anything) while stepping or waiting
+            self._crash(None, error)
+        result, error = self._end(exception_group)
+        if error is not None:
+            try:
+                raise error
+            finally:
+                del error
+        return result  # type: ignore[no-any-return]
+
+    @contextlib.contextmanager
+    def runtime(
+        self, coro: Generator[Any, Any, _R], exception_group: None | bool = None
+    ) -> Iterator[Generator[None | Callable[[], None], None, _R]]:
+        """Drive the loop from outside, one round per ``next()`` (spec: ``runtime/steps``).
+
+        Each ``next(steps)`` runs one round and gives ``None``, or a zero-argument ``wait`` callable when nothing can
+        run until a timer, a thread or an event wakes the loop; ``StopIteration.value`` is the result. Leaving the
+        ``with`` block before the coroutine has finished cancels everything (spec: ``runtime/leave-early``).
+        """
+        self._start(coro)
+        steps = self._steps(exception_group)
+        try:
+            yield steps
+        except BaseException as error:
+            if self._is_running:  # spec: runtime/leave-early — the driver failed; clean up, let its error through
+                steps.close()
+                self._crash(None, error)
+                self._end(False)
+            raise
+        if self._is_running:  # spec: runtime/leave-early
+            steps.close()
+            message = "left Loop.runtime() before the coroutine finished: keep calling next() until StopIteration"
+            self._crash(None, RuntimeError(message))
+            _, error = self._end(False)
+            raise error  # type: ignore[misc]
+
+    def _steps(self, exception_group: None | bool) -> Generator[None | Callable[[], None], None, Any]:
+        try:
+            while True:
+                self._advance(until_blocked=False)
+                if not self._alive:
+                    break
+                yield None if self._ready or self._inbox else self._block
+        except GeneratorExit:
+            raise  # the driver closed us; runtime() cleans up
+        except BaseException as error:  # spec: errors/interrupt
+            self._crash(None, error)
+        result, error = self._end(exception_group)
+        if error is not None:
+            raise error
+        return result
+
+    # ------------------------------------------------------------------------------------------- start and end
+    def _start(self, coro: object) -> None:
+        if self._is_running:  # spec: misuse/reentrant
+            raise RuntimeError(
+                "this Loop is already running; to run a coroutine inside a coroutine, use a new tinyio.Loop() "
+                "(loops nest), or yield the coroutine to await it"
+            )
+        problem = self._unusable(coro)
+        if problem is not None:  # spec: misuse/run-argument
+            raise TypeError(f"Loop.run needs a coroutine (a generator object): {problem}")
+        assert isinstance(coro, _GeneratorType)
+        self._reset()
+        self._is_running = True
+        self._main = coro
+        self._alive[coro] = None
+        self._ready.append((coro, None))
+        self._thread_id = threading.get_ident()
+        loops_by_thread.setdefault(self._thread_id, []).append(self._wakeup)
+        _running[self] = None
+
+    def _end(self, mode: None | bool) -> tuple[Any, BaseException | None]:
+        error, aftermath = self._error, self._aftermath
+        result = self._results.get(self._main)  # type: ignore[arg-type]
+        wakeups = loops_by_thread.get(self._thread_id)
+        if wakeups is not None:
+            wakeups.remove(self._wakeup)
+            if not wakeups:
+                del loops_by_thread[self._thread_id]
+        _running.pop(self, None)
+        self._is_running = False
+        self._reset()
+        if error is None:
+            return result, None
+        others = [e for e in aftermath if not isinstance(e, CancelledError)]
+        if mode is False or (mode is None and not others):  # spec: errors/group
+            return None, error
+        grouped = aftermath if mode else others
+        return None, BaseExceptionGroup("tinyio: the loop crashed (the first error comes first)", [error, *grouped])
+
+    def _unusable(self, coro: object) -> str | None:
+        """Why ``coro`` cannot be started by this loop, or ``None`` (spec: ``misuse/*``)."""
+        if type(coro) is not _GeneratorType:
+            if isinstance(coro, types.CoroutineType):
+                coro.close()  # no "never awaited" warning on top of our error
+                return (
+                    "got an `async def` coroutine. tinyio coroutines are generators: write `yield` instead of "
+                    "`await`, or wrap it with tinyio.from_asyncio(...)"
+                )
+            if isinstance(coro, _GeneratorType):
+                return None
+            if callable(coro):
+                return f"got {coro!r}, which is callable: call it to get the coroutine, e.g. loop.run(main())"
+            return f"got {type(coro).__name__} {coro!r}"
+        if coro.gi_running:  # type: ignore[attr-defined]
+            return f"{describe(coro)} is running right now; a coroutine cannot be started twice"
+        if coro.gi_frame is None:  # type: ignore[attr-defined]
+            return f"{describe(coro)} has already finished, outside this run; create a new one by calling its function"
+        if coro.gi_suspended:  # type: ignore[attr-defined]
+            for other in _running:
+                if coro in other._alive or coro in other._results:  # spec: misuse/other-loop
+                    return f"{describe(coro)} belongs to another running Loop; a coroutine belongs to one loop"
+            return f"{describe(coro)} was already started outside this loop (by next(), send() or another loop)"
+        return None
+
+    # --------------------------------------------------------------------------------------------- the scheduler
+    def _advance(self, until_blocked: bool) -> None:
+        """Run rounds: all of them until nothing is ready, or just one (spec: ``sched/fifo``, ``sched/rounds``)."""
+        ready = self._ready
+        popleft, append = ready.popleft, ready.append
+        throws = self._throws
+        budget = len(ready)
+        while True:
+            if not budget:  # spec: sched/rounds — between rounds, threads and timers get their turn
+                if self._inbox:
+                    self._drain_inbox()
+                if self._timers:
+                    self._fire_timers()
+                budget = len(ready)
+                if not budget or not until_blocked:
+                    return
+            budget -= 1
+            gen, value = popleft()
+            try:
+                out = gen.throw(throws.pop(gen)) if value is _THROW else gen.send(value)
+            except StopIteration as stop:
+                self._finish(gen, stop.value)
+                continue
+            except BaseException as error:  # spec: errors/crash
+                self._crash(gen, error)
+                return
+            if out is None:  # spec: sched/checkpoint
+                append((gen, None))
+            elif type(out) is _GeneratorType:
+                self._await(gen, out)
+            else:
+                self._request(gen, out)
+
+    def _finish(self, gen: _Gen, result: Any) -> None:
+        # spec: await/result, gather/order — every waiter gets the result; waiters resume in the order they waited
+        waiters = self._alive.pop(gen)
+        self._results[gen] = result
+        self._waiting_on.pop(gen, None)
+        if waiters is None:
+            return
+        if type(waiters) is _GeneratorType:
+            self._ready.append((waiters, result))
+        elif type(waiters) is list:
+            for waiter in waiters:
+                self._notify(waiter, result)
+        else:
+            self._notify(waiters, result)
+
+    def _notify(self, waiter: _Gen | _Gather, result: Any) -> None:
+        if type(waiter) is _Gather:
+            waiter.remaining -= 1
+            if not waiter.remaining:  # spec: gather/order — results in list order, whatever order they finished in
+                results = self._results
+                self._ready.append((waiter.waiter, [results[child] for child in waiter.children]))
+        else:
+            self._ready.append((waiter, result))  # type: ignore[arg-type]
+
+    def _add_waiter(self, child: _Gen, waiter: _Gen | _Gather) -> None:
+        current = self._alive[child]
+        if current is None:
+            self._alive[child] = waiter
+        elif type(current) is list:
+            current.append(waiter)
+        else:
+            self._alive[child] = [current, waiter]
+
+    def _await(self, waiter: _Gen, child: _Gen) -> None:
+        if child in self._alive:  # spec: await/shared — it runs once; join its waiters
+            cycle = self._cycle(waiter, child)
+            if cycle is not None:
+                return self._throw(waiter, RuntimeError(cycle))
+            self._add_waiter(child, waiter)
+            self._waiting_on[waiter] = child
+        elif child in self._results:  # spec: await/finished
+            self._ready.append((waiter, self._results[child]))
+        elif child.gi_suspended or child.gi_running or child.gi_frame is None:  # type: ignore[attr-defined]
+            self._throw(waiter, RuntimeError(f"cannot await: {self._unusable(child)}"))
+        else:  # spec: await/start — a new coroutine starts at the back of the queue
+            self._alive[child] = waiter
+            self._waiting_on[waiter] = child
+            self._ready.append((child, None))
+
+    def _request(self, gen: _Gen, out: object) -> None:
+        """Everything a coroutine may yield other than ``None`` or a coroutine."""
+        kind = type(out)
+        if kind is _Park:
+            self._park(gen, out)  # type: ignore[arg-type]
+        elif kind is _ThreadCall:  # spec: threads/run
+            assert isinstance(out, _ThreadCall)
+            self._waiting_on[gen] = out
+            self._threads[out] = None
+            out.start(gen, self._inbox, self._wakeup)
+        elif isinstance(out, list):
+            self._gather(gen, out)
+        elif isinstance(out, (set, frozenset)):
+            self._background(gen, out)
+        elif isinstance(out, tuple):  # spec: misuse/tuple
+            self._throw(gen, TypeError("yielded a tuple: to gather coroutines, yield a list: `yield [a, b]`"))
+        elif isinstance(out, types.CoroutineType):  # spec: misuse/async-def
+            out.close()
+            self._throw(
+                gen,
+                TypeError(
+                    "yielded an `async def` coroutine; tinyio awaits generators. Use `yield tinyio.from_asyncio(coro)`"
+                    " to run asyncio code, or turn it into a generator"
+                ),
+            )
+        else:  # spec: misuse/yield
+            self._throw(
+                gen,
+                TypeError(
+                    f"yielded {type(out).__name__} {out!r:.80}; a coroutine may yield only None (a checkpoint), a "
+                    "coroutine (await it), a list of coroutines (gather) or a set of coroutines (background)"
+                ),
+            )
+
+    def _checked(self, waiter: _Gen, coros: list[_Gen] | set[_Gen] | frozenset[_Gen], what: str) -> str | None:
+        """Validate every element before anything starts, so a bad one leaves nothing half-done (spec: misuse/*)."""
+        alive, results = self._alive, self._results
+        for index, child in enumerate(coros):
+            if type(child) is not _GeneratorType:
+                if isinstance(child, _GeneratorType):
+                    continue
+                where = f"element {index} of the {what}" if what == "list" else f"an element of the {what}"
+                if isinstance(child, types.CoroutineType):
+                    child.close()
+                    return f"{where} is an `async def` coroutine; tinyio awaits generators (see tinyio.from_asyncio)"
+                return f"{where} is {type(child).__name__} {child!r:.80}, not a coroutine (a generator object)"
+            if child in alive:
+                cycle = self._cycle(waiter, child)
+                if cycle is not None:
+                    return cycle
+            elif child not in results:
+                problem = self._unusable(child)
+                if problem is not None:
+                    return problem
+        return None
+
+    def _gather(self, waiter: _Gen, coros: list[_Gen]) -> None:
+        problem = self._checked(waiter, coros, "list")
+        if problem is not None:
+            return self._throw(waiter, TypeError(f"cannot gather: {problem}"))
+        children = list(coros)  # spec: gather/snapshot — later changes to the caller's list do not matter
+        alive, ready = self._alive, self._ready
+        gather = _Gather(waiter, children, 0)
+        for child in children:
+            if child in alive:  # spec: gather/shared, gather/duplicates — one run, one result per occurrence
+                self._add_waiter(child, gather)
+                gather.remaining += 1
+            elif child not in self._results:  # spec: gather/start — children start in list order
+                alive[child] = gather
+                ready.append((child, None))
+                gather.remaining += 1
+        if gather.remaining:
+            self._waiting_on[waiter] = gather
+        else:  # spec: gather/empty — `yield []` (or all finished) resumes after a checkpoint
+            results = self._results
+            ready.append((waiter, [results[child] for child in children]))
+
+    def _background(self, waiter: _Gen, coros: set[_Gen] | frozenset[_Gen]) -> None:
+        problem = self._checked(waiter, coros, "set")
+        if problem is not None:
+            return self._throw(waiter, TypeError(f"cannot start in the background: {problem}"))
+        alive, ready = self._alive, self._ready
+        for child in coros:  # spec: background/start — children start before the spawner resumes
+            if child not in alive and child not in self._results:
+                alive[child] = None
+                ready.append((child, None))
+        ready.append((waiter, None))
+
+    def _throw(self, gen: _Gen, error: BaseException) -> None:
+        """Raise ``error`` at ``gen``'s current ``yield`` on its next turn (spec: ``misuse/at-yield``)."""
+        self._throws[gen] = error
+        self._ready.append((gen, _THROW))
+
+    def _cycle(self, waiter: _Gen, child: _Gen) -> str | None:
+        """If ``child`` already waits, directly or not, on ``waiter``, describe the cycle (spec: ``misuse/cycle``).
+
+        Only awaiting a coroutine that is already running can close a cycle, so new coroutines never pay for this.
+        """
+        parent: dict[_Gen, _Gen | None] = {child: None}
+        stack = [child]
+        alive, waiting_on = self._alive, self._waiting_on
+        while stack:
+            node = stack.pop()
+            if node is waiter:
+                path: list[_Gen] = []
+                step: _Gen | None = node
+                while step is not None:
+                    path.append(step)
+                    step = parent[step]
+                names = " -> ".join(describe(g) for g in [waiter, *path])
+                if child is waiter:
+                    return f"coroutine {describe(waiter)} awaits itself, which would never finish"
+                return f"cycle of waiters, none of which can ever finish: {names}"
+            target = waiting_on.get(node)
+            if type(target) is _GeneratorType:
+                nexts: list[_Gen] = [target]
+            elif type(target) is _Gather and target.remaining:
+                nexts = target.children
+            else:
+                continue
+            for nxt in nexts:
+                if nxt in alive and nxt not in parent:
+                    parent[nxt] = node
+                    stack.append(nxt)
+        return None
+
+    # ------------------------------------------------------------------------------------- time, events, threads
+    def _park(self, gen: _Gen, park: _Park) -> None:
+        event, timeout = park.event, park.timeout
+        if event is not None and event._flag:  # spec: event/wait — already set: True after a checkpoint
+            self._ready.append((gen, True))
+            return
+        if timeout is not None and timeout <= 0:  # spec: time/durations — no wait: False after a checkpoint
+            self._ready.append((gen, False))
+            return
+        park.gen, park.loop = gen, self
+        self._waiting_on[gen] = park
+        if event is not None and not event._register(park):  # set by another thread in between
+            del self._waiting_on[gen]
+            self._ready.append((gen, True))
+            return
+        if timeout is not None:  # spec: time/timers — None (or inf) parks until woken or cancelled
+            park.timed = True
+            heapq.heappush(self._timers, (self._clock.now() + timeout, next(self._seq), park))
+
+    def _event_fired(self, park: _Park) -> None:
+        """Called by ``Event.set`` from any thread (spec: ``event/thread-safe``)."""
+        if threading.get_ident() == self._thread_id:
+            self._unpark(park, True)
+        else:
+            self._inbox.append((park, True))
+            self._wakeup.set()
+
+    def _unpark(self, park: _Park, value: bool) -> None:
+        gen = park.gen
+        if self._waiting_on.get(gen) is not park:  # type: ignore[arg-type]
+            return  # the timer and the event raced, or the loop crashed: the first one won
+        del self._waiting_on[gen]  # type: ignore[arg-type]
+        if value:
+            if park.timed:  # its heap entry is stale now; compact when stale entries outnumber live ones
+                self._stale_timers += 1
+                if self._stale_timers > 64 and 2 * self._stale_timers > len(self._timers):
+                    self._compact_timers()
+        elif park.event is not None:
+            park.event._unregister(park)
+        self._ready.append((gen, value))  # type: ignore[arg-type]
+
+    def _compact_timers(self) -> None:
+        # spec: inv/bounded-timers — stale entries never outnumber live ones (plus a constant)
+        waiting_on = self._waiting_on
+        self._timers = [entry for entry in self._timers if waiting_on.get(entry[2].gen) is entry[2]]  # type: ignore[arg-type]
+        heapq.heapify(self._timers)
+        self._stale_timers = 0
+
+    def _fire_timers(self) -> None:
+        # spec: time/order — expired timers fire in deadline order, ties in the order they were set
+        timers, waiting_on = self._timers, self._waiting_on
+        now = self._clock.now()
+        while timers and timers[0][0] <= now:
+            park = heapq.heappop(timers)[2]
+            if waiting_on.get(park.gen) is park:  # type: ignore[arg-type]
+                self._unpark(park, False)
+            else:
+                self._stale_timers -= 1
+
+    def _drain_inbox(self) -> None:
+        inbox = self._inbox
+        while inbox:
+            token, value = inbox.popleft()
+            if type(token) is _ThreadCall:
+                self._threads.pop(token, None)
+                gen = token.gen
+                if self._waiting_on.get(gen) is token:  # type: ignore[arg-type]
+                    del self._waiting_on[gen]  # type: ignore[arg-type]
+                    if token.ok:  # spec: threads/result
+                        self._ready.append((gen, token.value))  # type: ignore[arg-type]
+                    else:  # spec: threads/error — raised at the coroutine's yield
+                        self._throw(gen, token.value)  # type: ignore[arg-type]
+                    token.value = None
+            else:
+                self._unpark(token, value)
+
+    def _block(self) -> None:
+        """Wait until a thread, an event set from a thread, or the next timer may have made something ready."""
+        timeout = None
+        if self._timers:
+            timeout = max(self._timers[0][0] - self._clock.now(), 0.0)
+        if not self._inbox:
+            self._clock.wait(self._wakeup, timeout, len(self._threads))  # spec: errors/interrupt — Ctrl-C lands here
+        self._wakeup.clear()
+
+    # ----------------------------------------------------------------------------------------- crash and cancel
+    def _crash(self, origin: _Gen | None, error: BaseException) -> None:
+        """The first error stops everything (spec: ``errors/crash``, ``cancel/*``)."""
+        if self._error is not None:  # an error while already cleaning up (a second Ctrl-C, say)
+            self._aftermath.append(error)
+            return
+        self._error = error
+        if origin is not None:
+            self._stitch(origin, error)
+            self._alive.pop(origin, None)
+        for token in self._waiting_on.values():  # nothing may wake a coroutine of this loop any more
+            if type(token) is _Park and token.event is not None:
+                token.event._unregister(token)
+        self._waiting_on.clear()
+        self._ready.clear()
+        self._throws.clear()
+        self._timers.clear()
+        alive = list(self._alive)
+        self._alive.clear()
+        for gen in reversed(alive):  # spec: cancel/order — newest first
+            self._cancel(gen)
+        for call in self._threads:  # spec: threads/cancel
+            call.cancel()
+        self._join_threads()
+
+    def _stitch(self, origin: _Gen, error: BaseException) -> None:
+        """Put the frames of the chain of waiters above the error's own (spec: ``errors/traceback``)."""
+        tb = error.__traceback__
+        if tb is not None and tb.tb_frame.f_code is Loop._advance.__code__:
+            tb = tb.tb_next  # the loop's own frame is noise
+        seen = {origin}
+        waiters = self._alive.get(origin)
+        while waiters is not None:
+            waiter = waiters[0] if type(waiters) is list else waiters
+            if type(waiter) is _Gather:
+                waiter = waiter.waiter
+            frame = waiter.gi_frame
+            if waiter in seen or frame is None:
+                break
+            seen.add(waiter)
+            tb = types.TracebackType(tb, frame, frame.f_lasti, frame.f_lineno)
+            waiters = self._alive.get(waiter)
+        error.__traceback__ = tb
+
+    def _cancel(self, gen: _Gen) -> None:
+        if gen.gi_running or gen.gi_frame is None:  # type: ignore[attr-defined]
+            return
+        if not gen.gi_suspended:  # type: ignore[attr-defined]
+            gen.close()  # spec: cancel/never-started — none of its code runs
+            return
+        frame = gen.gi_frame
+        where = (frame.f_code.co_filename, frame.f_lineno)
+        try:
+            gen.throw(CancelledError())  # spec: cancel/throw — at its current yield
+        except CancelledError as cancelled:
+            self._aftermath.append(cancelled)
+        except StopIteration:  # spec: cancel/swallowed
+            self._warn(f"{describe(gen)} swallowed tinyio.CancelledError and returned; re-raise it after clean-up", where)
+        except BaseException as other:  # spec: cancel/other-error
+            self._aftermath.append(other)
+        else:  # spec: cancel/yield-after
+            self._warn(f"{describe(gen)} yielded after tinyio.CancelledError; closing it. Re-raise the error", where)
+            try:
+                gen.close()
+            except BaseException as other:
+                self._aftermath.append(other)
+
+    @staticmethod
+    def _warn(message: str, where: tuple[str, int]) -> None:
+        warnings.warn_explicit(message, RuntimeWarning, where[0], where[1])
+
+    def _join_threads(self) -> None:
+        """Wait until every thread this run started has ended (spec: ``threads/joined``)."""
+        threads, inbox = self._threads, self._inbox
+        last = time.monotonic()
+        while threads:
+            self._wakeup.wait(self._thread_grace)
+            self._wakeup.clear()
+            while inbox:
+                token, _ = inbox.popleft()
+                if type(token) is _ThreadCall:
+                    threads.pop(token, None)
+                    if not token.ok and not isinstance(token.value, CancelledError):  # spec: threads/cleanup-error
+                        self._aftermath.append(token.value)
+                    token.value = None
+            now = time.monotonic()
+            if threads and now - last >= self._thread_grace:  # spec: threads/cancel-repeat
+                last = now
+                for call in threads:
+                    if call.cancel():
+                        warnings.warn(
+                            f"thread running {call.name} is still running {self._thread_grace} s after "
+                            "tinyio.CancelledError was raised in it; raising it again",
+                            RuntimeWarning,
+                            stacklevel=2,
+                        )
