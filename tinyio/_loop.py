@@ -195,8 +195,8 @@ class Loop:
                 "(loops nest), or yield the coroutine to await it"
             )
         problem = self._unusable(coro)
-        if problem is not None:  # spec: misuse/run-argument
-            raise TypeError(f"Loop.run needs a coroutine (a generator object): {problem}")
+        if problem is not None:  # spec: misuse/run-argument, misuse/started-elsewhere
+            raise problem
         assert isinstance(coro, _GeneratorType)
         self._reset()
         self._is_running = True
@@ -226,29 +226,38 @@ class Loop:
         grouped = aftermath if mode else others
         return None, BaseExceptionGroup("tinyio: the loop crashed (the first error comes first)", [error, *grouped])
 
-    def _unusable(self, coro: object) -> str | None:
-        """Why ``coro`` cannot be started by this loop, or ``None`` (spec: ``misuse/*``)."""
+    def _unusable(self, coro: object, what: str = "Loop.run needs a coroutine (a generator object)") -> Exception | None:
+        """Why ``coro`` cannot be started by this loop, as the exception to raise, or ``None`` (spec: ``misuse/*``).
+
+        A value of the wrong kind is a :class:`TypeError`; a generator in the wrong state a :class:`RuntimeError`.
+        """
         if type(coro) is not _GeneratorType:
-            if isinstance(coro, types.CoroutineType):
+            if isinstance(coro, types.CoroutineType):  # spec: misuse/async-def
                 coro.close()  # no "never awaited" warning on top of our error
-                return (
-                    "got an `async def` coroutine. tinyio coroutines are generators: write `yield` instead of "
-                    "`await`, or wrap it with tinyio.from_asyncio(...)"
+                return TypeError(
+                    f"{what}: got an `async def` coroutine. tinyio coroutines are generators: write `yield` instead "
+                    "of `await`, or wrap it with tinyio.from_asyncio(...)"
                 )
             if isinstance(coro, _GeneratorType):
                 return None
             if callable(coro):
-                return f"got {coro!r}, which is callable: call it to get the coroutine, e.g. loop.run(main())"
-            return f"got {type(coro).__name__} {coro!r}"
+                return TypeError(f"{what}: got {coro!r}, which is callable: call it to get the coroutine, e.g. f()")
+            return TypeError(f"{what}: got {type(coro).__name__} {coro!r:.80}")
         if coro.gi_running:  # type: ignore[attr-defined]
-            return f"{describe(coro)} is running right now; a coroutine cannot be started twice"
-        if coro.gi_frame is None:  # type: ignore[attr-defined]
-            return f"{describe(coro)} has already finished, outside this run; create a new one by calling its function"
+            return RuntimeError(f"{what}: {describe(coro)} is running right now; a coroutine cannot be started twice")
+        if coro.gi_frame is None:  # type: ignore[attr-defined]  # spec: misuse/started-elsewhere
+            return RuntimeError(
+                f"{what}: {describe(coro)} has already finished outside this run; call its function for a new one"
+            )
         if coro.gi_suspended:  # type: ignore[attr-defined]
             for other in _running:
                 if coro in other._alive or coro in other._results:  # spec: misuse/other-loop
-                    return f"{describe(coro)} belongs to another running Loop; a coroutine belongs to one loop"
-            return f"{describe(coro)} was already started outside this loop (by next(), send() or another loop)"
+                    return RuntimeError(
+                        f"{what}: {describe(coro)} belongs to another running Loop; a coroutine belongs to one loop"
+                    )
+            return RuntimeError(  # spec: misuse/started-elsewhere
+                f"{what}: {describe(coro)} was already started outside this loop (by next(), send() or another loop)"
+            )
         return None
 
     # --------------------------------------------------------------------------------------------- the scheduler
@@ -327,7 +336,7 @@ class Loop:
         elif child in self._results:  # spec: await/finished
             self._ready.append((waiter, self._results[child]))
         elif child.gi_suspended or child.gi_running or child.gi_frame is None:  # type: ignore[attr-defined]
-            self._throw(waiter, RuntimeError(f"cannot await: {self._unusable(child)}"))
+            self._throw(waiter, self._unusable(child, "cannot await") or RuntimeError("cannot await"))
         else:  # spec: await/start — a new coroutine starts at the back of the queue
             self._alive[child] = waiter
             self._waiting_on[waiter] = child
@@ -367,32 +376,27 @@ class Loop:
                 ),
             )
 
-    def _checked(self, waiter: _Gen, coros: list[_Gen] | set[_Gen] | frozenset[_Gen], what: str) -> str | None:
-        """Validate every element before anything starts, so a bad one leaves nothing half-done (spec: misuse/*)."""
+    def _checked(self, waiter: _Gen, coros: list[_Gen] | set[_Gen] | frozenset[_Gen], what: str) -> Exception | None:
+        """Validate every element before anything starts, so a bad one leaves nothing half-done (spec: misuse/element)."""
         alive, results = self._alive, self._results
         for index, child in enumerate(coros):
-            if type(child) is not _GeneratorType:
-                if isinstance(child, _GeneratorType):
-                    continue
-                where = f"element {index} of the {what}" if what == "list" else f"an element of the {what}"
-                if isinstance(child, types.CoroutineType):
-                    child.close()
-                    return f"{where} is an `async def` coroutine; tinyio awaits generators (see tinyio.from_asyncio)"
-                return f"{where} is {type(child).__name__} {child!r:.80}, not a coroutine (a generator object)"
+            where = f"cannot {what}: element {index}" if isinstance(coros, list) else f"cannot {what}: an element"
+            if not isinstance(child, _GeneratorType):
+                return self._unusable(child, where)
             if child in alive:
                 cycle = self._cycle(waiter, child)
                 if cycle is not None:
-                    return cycle
+                    return RuntimeError(cycle)
             elif child not in results:
-                problem = self._unusable(child)
+                problem = self._unusable(child, where)
                 if problem is not None:
                     return problem
         return None
 
     def _gather(self, waiter: _Gen, coros: list[_Gen]) -> None:
-        problem = self._checked(waiter, coros, "list")
+        problem = self._checked(waiter, coros, "gather")
         if problem is not None:
-            return self._throw(waiter, TypeError(f"cannot gather: {problem}"))
+            return self._throw(waiter, problem)
         children = list(coros)  # spec: gather/snapshot — later changes to the caller's list do not matter
         alive, ready = self._alive, self._ready
         gather = _Gather(waiter, children, 0)
@@ -411,9 +415,9 @@ class Loop:
             ready.append((waiter, [results[child] for child in children]))
 
     def _background(self, waiter: _Gen, coros: set[_Gen] | frozenset[_Gen]) -> None:
-        problem = self._checked(waiter, coros, "set")
+        problem = self._checked(waiter, coros, "start in the background")
         if problem is not None:
-            return self._throw(waiter, TypeError(f"cannot start in the background: {problem}"))
+            return self._throw(waiter, problem)
         alive, ready = self._alive, self._ready
         for child in coros:  # spec: background/start — children start before the spawner resumes
             if child not in alive and child not in self._results:
@@ -564,7 +568,10 @@ class Loop:
         alive = list(self._alive)
         self._alive.clear()
         for gen in reversed(alive):  # spec: cancel/order — newest first
-            self._cancel(gen)
+            try:
+                self._cancel(gen)
+            except BaseException as late:  # a Ctrl-C between two cancellations must not skip the rest
+                self._aftermath.append(late)
         for call in self._threads:  # spec: threads/cancel
             call.cancel()
         self._join_threads()
