@@ -6,33 +6,12 @@ import re
 import textwrap
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 import tinyio
 import tinyio.testing
 from tinyio.testing import Deadlock, VirtualClock
-
-SPEC = Path(__file__).resolve().parent.parent / "spec" / "testing.rst"
-
-
-def _rule_examples() -> list[tuple[str, str]]:
-    text = SPEC.read_text()
-    examples = []
-    for block in re.split(r"^\.\. rule:: ", text, flags=re.M)[1:]:
-        rule = block.split("\n", 1)[0].strip()
-        match = re.search(r"\.\. code-block:: python\n\n((?:[ \t]+.*\n|\n)+)", block)
-        assert match, f"rule {rule} has no example"
-        examples.append((rule, textwrap.dedent(match.group(1))))
-    return examples
-
-
-@pytest.mark.parametrize(("rule", "code"), _rule_examples(), ids=[r for r, _ in _rule_examples()])
-def test_spec_examples_run(rule: str, code: str, request: pytest.FixtureRequest) -> None:
-    request.node.add_marker(pytest.mark.spec(rule))
-    exec(compile(code, f"{SPEC}:{rule}", "exec"), {})
-
 
 def _docstring_examples() -> list[tuple[str, str]]:
     found = []
