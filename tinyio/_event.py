@@ -36,12 +36,16 @@ class _Park:
 def _seconds(value: object, what: str) -> float | None:
     """Validate a duration at call time (spec: ``time/durations``): ``None`` means no limit."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        try:
-            number = float(value)  # type: ignore[arg-type]  # Fraction, Decimal, numpy scalars…
-        except (TypeError, ValueError):
-            raise TypeError(f"{what} must be a number of seconds (int or float), got {type(value).__name__}") from None
         if isinstance(value, bool):
             raise TypeError(f"{what} must be a number of seconds, got a bool; pass 0 or 1 if you meant that")
+        # spec: time/durations — a number is anything with __float__ (Fraction, Decimal, numpy scalars…); a str is
+        # not, although float() would parse it
+        if not hasattr(type(value), "__float__"):
+            raise TypeError(f"{what} must be a number of seconds (int or float), got {type(value).__name__}")
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise TypeError(f"{what} must be a number of seconds (int or float), got {type(value).__name__}") from None
     else:
         number = float(value)
     if math.isnan(number):
