@@ -6,6 +6,7 @@ The semantics live in ``spec/``; every rule there has an ID ``area/name`` that t
 from ._errors import CancelledError
 from ._event import Event, sleep
 from ._loop import Loop
+from ._pool import ThreadPool
 from ._thread import run_in_thread
 from ._types import Coro
 
@@ -14,6 +15,7 @@ __all__ = [
     "Coro",
     "Event",
     "Loop",
+    "ThreadPool",
     "run_in_thread",
     "sleep",
 ]

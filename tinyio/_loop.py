@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 from ._clock import Clock, RealClock
 from ._errors import CancelledError
 from ._event import _Park
-from ._thread import _ThreadCall, loops_by_thread
+from ._thread import _ThreadCall, _Workers, loops_by_thread
 
 __all__ = ["Loop"]
 
@@ -116,6 +116,7 @@ class Loop:
         self._threads: dict[_ThreadCall, None] = {}
         self._inbox: deque[tuple[Any, Any]] = deque()
         self._wakeup = threading.Event()
+        self._workers: _Workers | None = None  # created by the first thread call of a run
         self._thread_id = 0
         self._error: BaseException | None = None
         self._aftermath: list[BaseException] = []  # what cancelled coroutines and threads raised, in order
@@ -216,6 +217,8 @@ class Loop:
             if not wakeups:
                 del loops_by_thread[self._thread_id]
         _running.pop(self, None)
+        if self._workers is not None:  # spec: threads/joined — the worker threads of this run end with it
+            self._workers.shutdown()
         self._is_running = False
         self._reset()
         if error is None:
@@ -351,7 +354,10 @@ class Loop:
             assert isinstance(out, _ThreadCall)
             self._waiting_on[gen] = out
             self._threads[out] = None
-            out.start(gen, self._inbox, self._wakeup)
+            workers = self._workers
+            if workers is None:
+                workers = self._workers = _Workers(self._inbox, self._wakeup)
+            out.start(gen, workers)
         elif isinstance(out, list):
             self._gather(gen, out)
         elif isinstance(out, (set, frozenset)):

@@ -1,15 +1,23 @@
-"""Threads: :func:`run_in_thread`, and how cancellation reaches a thread.
+"""Threads: :func:`run_in_thread`, the worker threads that run the calls, and how cancellation reaches a thread.
 
-A thread call is a :class:`_ThreadCall` that the coroutine yields to the loop (spec: ``threads/run``). The loop starts
-it and parks the coroutine; when the function returns or raises, the thread puts the call into the loop's inbox and
+A thread call is a :class:`_ThreadCall` that the coroutine yields to the loop (spec: ``threads/run``). The loop hands
+it to its :class:`_Workers`; when the function returns or raises, the worker puts the call into the loop's inbox and
 sets the loop's wake-up event, which is the only cross-thread hand-off there is (spec: ``threads/result``,
 ``threads/error``).
+
+Workers are reused (spec: ``pool/reuse``). Starting an OS thread costs far more than handing a call to a thread
+that waits for one, so each run of a loop keeps the workers it started: an idle one takes the next call, most
+recently used first, and one idle for longer than ``_Workers.idle_seconds`` retires. When the run ends, every worker
+it started is told to stop and joined, so "every thread the loop started has ended when run returns" stays true
+(spec: ``threads/joined``). Sharing workers between runs would save a thread start per run but would break that
+promise; we chose the promise.
 
 Cancellation is delivered with ``PyThreadState_SetAsyncExc``: CPython raises :class:`CancelledError` in the thread the
 next time it runs Python bytecode (spec: ``threads/cancel``). A thread blocked inside C code sees it only when the call
 returns to Python. Every call carries a small state machine guarded by a lock -- pending, running, done -- so that a
 cancellation is never delivered after the function has finished: once done, any exception still pending is withdrawn
-(spec: ``threads/no-late-cancel``).
+(spec: ``threads/no-late-cancel``). Only then does the worker count as idle, so a reused worker never receives a
+cancellation meant for an earlier call (spec: ``pool/no-stray-cancel``).
 """
 
 from __future__ import annotations
@@ -41,9 +49,12 @@ def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> None:
 
 
 class _ThreadCall:
-    """One call of ``fn(*args, **kwargs)`` in a thread of its own, on behalf of the coroutine ``gen``."""
+    """One call of ``fn(*args, **kwargs)`` in a worker thread, on behalf of the coroutine ``gen``.
 
-    __slots__ = ("fn", "args", "kwargs", "gen", "ok", "value", "_lock", "_state", "_thread_id", "_cancelled")
+    ``on_done``, if set, is called in the worker once the call can no longer be cancelled (a pool frees its slot).
+    """
+
+    __slots__ = ("fn", "args", "kwargs", "gen", "ok", "value", "on_done", "_lock", "_state", "_thread_id", "_cancelled")
 
     def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.fn = fn
@@ -52,43 +63,63 @@ class _ThreadCall:
         self.gen: Generator[Any, Any, Any] | None = None
         self.ok = False
         self.value: Any = None
+        self.on_done: Callable[[], None] | None = None
         self._lock = threading.Lock()
         self._state = _PENDING
         self._thread_id: int | None = None
         self._cancelled = False
 
-    def start(self, gen: Generator[Any, Any, Any], inbox: deque[Any], wakeup: threading.Event) -> None:
+    def start(self, gen: Generator[Any, Any, Any], workers: _Workers) -> None:
         self.gen = gen
-        threading.Thread(target=self._main, args=(inbox, wakeup), name=f"tinyio: {self.name}", daemon=True).start()
+        workers.submit(self)
 
     @property
     def name(self) -> str:
         return getattr(self.fn, "__qualname__", None) or repr(self.fn)
 
-    def _main(self, inbox: deque[Any], wakeup: threading.Event) -> None:
+    def _call(self) -> tuple[bool, Any]:
         try:
             with self._lock:
                 self._thread_id = threading.get_ident()
                 self._state = _RUNNING
                 if self._cancelled:  # spec: threads/cancel — cancelled before it began: fn never runs
                     raise CancelledError
-            self.value = self.fn(*self.args, **self.kwargs)
-            self.ok = True
+            return True, self.fn(*self.args, **self.kwargs)
         except BaseException as error:
-            self.value = error
-            self.ok = False
-        # The function is over: close the door on cancellation, withdrawing one that is pending but not yet raised.
+            return False, error
+
+    def execute(self) -> None:
+        """Run the call in the current (worker) thread; afterwards no cancellation can reach this thread for it."""
+        outcome: tuple[bool, Any] | None = None
         while True:
+            # A cancellation may be raised at any bytecode from the moment the state is RUNNING until it is DONE --
+            # also outside fn, e.g. while storing its result. Whatever arrives, the call ends in DONE exactly once.
             try:
+                if outcome is None:
+                    outcome = self._call()
                 with self._lock:
                     self._state = _DONE
-                    _set_async_exc(threading.get_ident(), None)
+                    if self._cancelled:  # withdraw one that is pending but not yet raised
+                        _set_async_exc(self._thread_id, None)  # type: ignore[arg-type]
                 break
-            except CancelledError:  # spec: threads/no-late-cancel — arrived after fn finished; fn's outcome stands
-                continue
+            except CancelledError as late:  # spec: threads/no-late-cancel
+                if outcome is None:
+                    outcome = (False, late)
+        self.ok, self.value = outcome
         self.fn = self.args = self.kwargs = None  # type: ignore[assignment]
-        inbox.append((self, None))
-        wakeup.set()
+        if self.on_done is not None:
+            self.on_done()
+            self.on_done = None
+
+    def fail(self, error: BaseException) -> None:
+        """End a call that never reached a thread (the OS refused to start one)."""
+        with self._lock:
+            self._state = _DONE
+        self.ok, self.value = False, error
+        self.fn = self.args = self.kwargs = None  # type: ignore[assignment]
+        if self.on_done is not None:
+            self.on_done()
+            self.on_done = None
 
     def cancel(self) -> bool:
         """Deliver :class:`CancelledError` to the thread; ``False`` if the function has already finished."""
@@ -105,16 +136,111 @@ class _ThreadCall:
         return True
 
 
+class _Worker:
+    """A worker thread's mailbox: ``gate`` is released when ``call`` holds its next call (``None``: stop)."""
+
+    __slots__ = ("gate", "call")
+
+    def __init__(self, call: _ThreadCall) -> None:
+        self.gate = threading.Lock()
+        self.gate.acquire()
+        self.call: _ThreadCall | None = call
+
+
+class _Workers:
+    """The worker threads of one run of a loop (spec: ``pool/reuse``, ``threads/joined``).
+
+    Threads touch this object only under ``_lock``; the loop's thread calls :meth:`submit` and :meth:`shutdown`.
+    """
+
+    __slots__ = ("_inbox", "_wakeup", "_lock", "_idle", "_threads", "_live", "_closing")
+
+    idle_seconds = 10.0  # spec: pool/reuse — an idle worker retires after this long (the run keeps going)
+
+    def __init__(self, inbox: deque[Any], wakeup: threading.Event) -> None:
+        self._inbox = inbox
+        self._wakeup = wakeup
+        self._lock = threading.Lock()
+        self._idle: dict[_Worker, None] = {}  # insertion order: the most recently idle worker is last
+        self._threads: list[threading.Thread] = []  # every thread started and not yet known to have ended
+        self._live = 0  # workers that have not retired
+        self._closing = False
+
+    def submit(self, call: _ThreadCall) -> None:
+        with self._lock:
+            if self._idle:  # spec: pool/reuse — the most recently used worker is the likeliest to be warm
+                worker = self._idle.popitem()[0]
+                worker.call = call
+                worker.gate.release()
+                return
+            worker = _Worker(call)
+            thread = threading.Thread(target=self._serve, args=(worker,), name="tinyio worker", daemon=True)
+            if len(self._threads) > 2 * self._live + 16:  # forget retired threads that have ended (amortised O(1))
+                self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+            self._live += 1
+        try:
+            thread.start()
+        except BaseException as error:  # e.g. "can't start new thread": raised at the caller's yield
+            with self._lock:
+                self._threads.remove(thread)
+                self._live -= 1
+            call.fail(error)
+            self._inbox.append((call, None))
+            self._wakeup.set()
+
+    def _serve(self, worker: _Worker) -> None:
+        inbox, wakeup, lock, idle = self._inbox, self._wakeup, self._lock, self._idle
+        call = worker.call
+        while call is not None:
+            call.execute()
+            # Idle before reporting: the coroutine that the report wakes may want a thread at once, and should get this
+            # one rather than a new one. `execute` has closed the door on cancellation of `call`, so handing this
+            # worker out now is safe (spec: pool/no-stray-cancel).
+            with lock:
+                closing = self._closing
+                if not closing:
+                    idle[worker] = None
+            inbox.append((call, None))
+            wakeup.set()
+            if closing:
+                return
+            del call
+            if not worker.gate.acquire(timeout=self.idle_seconds):
+                with lock:
+                    if worker in idle:  # nobody handed it a call: retire
+                        del idle[worker]
+                        self._live -= 1
+                        return
+                worker.gate.acquire()  # a call (or the stop signal) was handed over just as the wait timed out
+            call = worker.call
+
+    def shutdown(self) -> None:
+        """Stop every worker and wait until each thread has ended (spec: ``threads/joined``)."""
+        with self._lock:
+            self._closing = True
+            idle = list(self._idle)
+            self._idle.clear()
+        for worker in idle:
+            worker.call = None
+            worker.gate.release()
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+
+
 def _in_thread(call: _ThreadCall) -> Generator[Any, Any, Any]:
     return (yield call)
 
 
 def run_in_thread(fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> Generator[Any, Any, _R]:
-    """A coroutine that runs ``fn(*args, **kwargs)`` in a thread and returns its result (spec: ``threads/run``).
+    """A coroutine that runs ``fn(*args, **kwargs)`` in a worker thread and returns its result (spec: ``threads/run``).
 
     An exception raised by ``fn`` is raised at the coroutine's ``yield`` (``threads/error``). If the loop crashes while
     ``fn`` runs, :class:`tinyio.CancelledError` is raised inside the thread the next time it runs Python code, and
-    :meth:`Loop.run` waits for the thread to end (``threads/cancel``, ``threads/joined``).
+    :meth:`Loop.run` waits for the thread to end (``threads/cancel``, ``threads/joined``). Worker threads are reused
+    within a run, so a call costs a hand-off rather than a new OS thread (``pool/reuse``); thread-local data set by
+    one call may be seen by a later one.
 
     Example::
 
