@@ -48,12 +48,21 @@ class ThreadPool:
 
     Example::
 
+        import hashlib
+        import tinyio
+
         pool = tinyio.ThreadPool(4)
 
+        def digest(data):
+            return hashlib.sha256(data).hexdigest()[:8]
+
         def main():
-            sizes = yield pool.map(os.path.getsize, ["a.txt", "b.txt"])
-            first = yield pool.run_in_thread(open("a.txt").read)
-            return sizes, first
+            digests = yield pool.map(digest, [b"a", b"b", b"c"])
+            one = yield pool.run_in_thread(digest, b"a")
+            return digests, one
+
+        digests, one = tinyio.Loop().run(main())
+        assert digests[0] == one and len(set(digests)) == 3
     """
 
     __slots__ = ("_max_threads", "_lock", "_running", "_queue")
@@ -80,6 +89,8 @@ class ThreadPool:
 
         Example::
 
+            import tinyio
+
             pool = tinyio.ThreadPool(2)
 
             def main():
@@ -88,7 +99,9 @@ class ThreadPool:
             assert tinyio.Loop().run(main()) == 6
         """
         if not callable(fn):
-            raise TypeError(f"ThreadPool.run_in_thread(fn, ...) needs a callable first argument, got {type(fn).__name__}")
+            raise TypeError(
+                f"ThreadPool.run_in_thread(fn, ...) needs a callable first argument, got {type(fn).__name__}"
+            )
         return self._run(_ThreadCall(fn, args, kwargs))
 
     def map(self, fn: Callable[[_T], _R], /, xs: Iterable[_T]) -> Generator[Any, Any, list[_R]]:
@@ -97,6 +110,8 @@ class ThreadPool:
         ``xs`` is read when ``map`` is called. The first error crashes the loop like any error (spec: ``pool/map``).
 
         Example::
+
+            import tinyio
 
             pool = tinyio.ThreadPool(2)
 
