@@ -390,7 +390,8 @@ class Loop:
             if not isinstance(child, _GeneratorType):
                 return self._unusable(child, where)
             if child in alive:
-                cycle = self._cycle(waiter, child)
+                # spec: background/start — a set waits for nothing, so a running element cannot close a cycle
+                cycle = self._cycle(waiter, child) if isinstance(coros, list) else None
                 if cycle is not None:
                     return RuntimeError(cycle)
             elif child not in results:

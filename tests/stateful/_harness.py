@@ -1,0 +1,465 @@
+"""Programs as real coroutines: compile a ``spec/model.py`` program to generator functions, run it, check it.
+
+:func:`execute` runs a :class:`Program` on a real loop (``lib.Loop``: the real package, or a mutant of it) with a
+harness clock, and returns what was observed. :func:`check` compares that with the model -- outcome, trace, warnings,
+stitched traceback, thread endings -- and checks the invariants of ``spec/invariants.rst`` directly on the observed
+trace, without the model, so that a mistake shared by model and loop still has to get past them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tinyio.testing  # noqa: F401 — lib.testing must be loaded for the real package
+import threading
+import types
+import warnings
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_model() -> types.ModuleType:
+    name = "tinyio_spec_model"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "spec" / "model.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+model = _load_model()
+Program = model.Program
+freeze = model.freeze
+
+HANG_SECONDS = 10.0  # a thread the harness waits for that does not report back in this long is a hang of the loop
+MAX_EVENTS = 5_000  # a program of ours never records this many events; a broken loop that spins does
+
+
+class Boom(Exception):
+    """The error every program raises on purpose; its text names where it came from (``c3``, ``thread1``, ...)."""
+
+
+class HarnessHang(RuntimeError):
+    pass
+
+
+class Runaway(RuntimeError):
+    pass
+
+
+def describe_error(error: BaseException) -> tuple[Any, ...]:
+    if isinstance(error, Boom):
+        return ("Boom", str(error))
+    return (type(error).__name__,)
+
+
+def _body(h: Harness, me: int) -> Generator[Any, Any, Any]:
+    """The one generator function every coroutine of a program runs; ``me`` picks its script."""
+    lib = h.lib
+    script = h.program.scripts[me]
+    on_cancel = h.program.cancel_mode(me)
+    record = h.record
+    record(("start", me))
+    cancelling = False
+    for action in script:
+        kind = action[0]
+        if kind == "set":
+            h.events[action[1]].set()
+            continue
+        if kind == "clear":
+            h.events[action[1]].clear()
+            continue
+        if kind == "open":
+            if not h.crashed:
+                h.gates[action[1]].set()
+            continue
+        if kind == "raise":
+            record(("fail", me))
+            raise Boom(f"c{me}")
+        request = h.request(action)
+        try:
+            value = yield request
+        except lib.CancelledError:
+            if cancelling:
+                record(("cancelled-twice", me))
+                raise
+            record(("cancelled", me))
+            h.on_cancelled()
+            if on_cancel == "propagate":
+                raise
+            if on_cancel == "raise":
+                raise Boom(f"cleanup{me}") from None
+            if on_cancel == "return":
+                return f"late{me}"
+            if on_cancel == "yield":
+                try:
+                    yield
+                except GeneratorExit:
+                    record(("closed", me))
+                    raise
+                record(("resumed-after-yield", me))
+                return f"late{me}"
+            cancelling = True
+            continue
+        except GeneratorExit:
+            record(("closed", me))
+            raise
+        except BaseException as error:
+            record(("raised", me, type(error).__name__))
+            raise
+        if kind == "thread":
+            h.collected.add(action[1])
+        if cancelling:
+            record(("resumed-while-cancelling", me))
+        else:
+            record(("resume", me, freeze(value)))
+    record(("finish", me, f"r{me}"))
+    return f"r{me}"
+
+
+# One code object per coroutine index, so tracebacks and warnings name the coroutine ("coro3").
+_bodies: dict[int, types.FunctionType] = {}
+
+
+def body_for(me: int) -> types.FunctionType:
+    fn = _bodies.get(me)
+    if fn is None:
+        code = _body.__code__.replace(co_name=f"coro{me}", co_qualname=f"coro{me}")
+        fn = types.FunctionType(code, _body.__globals__, f"coro{me}")
+        _bodies[me] = fn
+    return fn
+
+
+BODY_NAMES = {f"coro{i}": i for i in range(64)}
+
+
+class Harness:
+    """One run of one program: the coroutines, events, gates and everything observed."""
+
+    def __init__(self, lib: types.ModuleType, program: Any) -> None:
+        self.lib = lib
+        self.program = program
+        self.trace: list[tuple[Any, ...]] = []
+        self.events = [lib.Event() for _ in range(program.events)]
+        self.threads = program.threads()
+        self.gates = {t: threading.Event() for t in self.threads}
+        self.requested: list[int] = []
+        self.collected: set[int] = set()
+        self.crashed = False
+        self.thread_ends: dict[int, str] = {}
+        self.fns_running = 0
+        self.fns_lock = threading.Lock()
+        self.coros = [body_for(i)(self, i) for i in range(len(program.scripts))]
+
+    def record(self, event: tuple[Any, ...]) -> None:
+        self.trace.append(event)
+        if len(self.trace) > MAX_EVENTS:
+            raise Runaway(f"more than {MAX_EVENTS} events: the loop keeps resuming coroutines")
+
+    def on_cancelled(self) -> None:
+        if not self.crashed:
+            self.crashed = True
+            for t, (_, coop) in self.threads.items():
+                if not coop:  # it waits in C code: only its gate can end it (threads/cancel)
+                    self.gates[t].set()
+
+    def request(self, action: tuple[Any, ...]) -> Any:
+        kind, lib = action[0], self.lib
+        if kind == "checkpoint":
+            return None
+        if kind == "await":
+            return self.coros[action[1]]
+        if kind == "gather":
+            return [self.coros[k] for k in action[1]]
+        if kind == "spawn":
+            return {self.coros[k] for k in action[1]}
+        if kind == "sleep":
+            return lib.sleep(action[1])
+        if kind == "wait":
+            return self.events[action[1]].wait(action[2])
+        if kind == "thread":
+            t, raises, coop = action[1], action[2], action[3]
+            if not self.crashed:
+                self.requested.append(t)
+            return lib.run_in_thread(self.thread_fn, t, raises, coop)
+        raise AssertionError(f"unknown action {action!r}")
+
+    def thread_fn(self, t: int, raises: bool, coop: bool) -> str:
+        with self.fns_lock:
+            self.fns_running += 1
+        try:
+            gate = self.gates[t]
+            try:
+                if coop:
+                    while not gate.wait(0.002):  # Python code between short waits: a cancellation gets in
+                        pass
+                else:
+                    gate.wait()  # C code: a cancellation waits until the gate opens
+            except self.lib.CancelledError:
+                self.thread_ends[t] = "cancelled"
+                raise
+            if raises:
+                self.thread_ends[t] = "raised"
+                raise Boom(f"thread{t}")
+            self.thread_ends[t] = "ok"
+            return f"t{t}"
+        finally:
+            with self.fns_lock:
+                self.fns_running -= 1
+
+    def make_clock(self) -> Any:
+        harness = self
+
+        class HarnessClock(self.lib.testing.VirtualClock):  # type: ignore[misc, name-defined]
+            """Opens gates when the loop would block on threads (the model's block())."""
+
+            def wait(self, wake: threading.Event, timeout: float | None, threads_running: int) -> None:
+                if wake.is_set():
+                    return
+                if threads_running:
+                    h = harness
+                    running = [t for t in h.requested if h.gates[t].is_set() and t not in h.collected]
+                    if not running:
+                        closed = [t for t in h.requested if t not in h.collected and not h.gates[t].is_set()]
+                        if closed:
+                            h.gates[min(closed)].set()
+                    if not wake.wait(HANG_SECONDS):
+                        raise HarnessHang(f"no thread reported back within {HANG_SECONDS} s")
+                    return
+                super().wait(wake, timeout, threads_running)
+
+        return HarnessClock()
+
+
+class Observed:
+    def __init__(self) -> None:
+        self.trace: list[tuple[Any, ...]] = []
+        self.outcome: tuple[Any, ...] = ()
+        self.error: BaseException | None = None
+        self.warnings: list[tuple[str, int]] = []
+        self.chain: tuple[int, ...] | None = None
+        self.thread_ends: dict[int, str] = {}
+        self.fns_running_at_return = 0
+        self.events_clean = True
+        self.reusable = True
+
+
+def _chain(error: BaseException) -> tuple[int, ...]:
+    ids = []
+    tb = error.__traceback__
+    while tb is not None:
+        me = BODY_NAMES.get(tb.tb_frame.f_code.co_name)
+        if me is not None and tb.tb_frame.f_code.co_filename == __file__:
+            ids.append(me)
+        tb = tb.tb_next
+    return tuple(ids)
+
+
+def _loop_frames(error: BaseException, lib: types.ModuleType) -> int:
+    count = 0
+    tb = error.__traceback__
+    advance = getattr(lib.Loop, "_advance", None)
+    while tb is not None:
+        if advance is not None and tb.tb_frame.f_code is advance.__code__:
+            count += 1
+        tb = tb.tb_next
+    return count
+
+
+def execute(lib: types.ModuleType, program: Any, mode: bool | None) -> Observed:
+    h = Harness(lib, program)
+    loop = lib.Loop(clock=h.make_clock())
+    seen = Observed()
+    threads_before = {t for t in threading.enumerate()}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = loop.run(h.coros[0], exception_group=mode)
+        except BaseException as error:  # noqa: BLE001 — everything is an outcome to compare
+            seen.error = error
+            if isinstance(error, BaseExceptionGroup):
+                members = tuple(describe_error(e) for e in error.exceptions)
+                seen.outcome = ("error", members[0], members)
+                first = error.exceptions[0]
+            else:
+                seen.outcome = ("error", describe_error(error), None)
+                first = error
+            if isinstance(first, (Boom, RuntimeError)) and not isinstance(first, HarnessHang):
+                seen.chain = _chain(first) if h.trace else ()
+                if _loop_frames(first, lib):
+                    seen.chain = ("loop frame in traceback",)  # type: ignore[assignment]
+        else:
+            seen.outcome = ("ok", freeze(result))
+        seen.fns_running_at_return = h.fns_running
+    seen.trace = list(h.trace)
+    for w in caught:
+        text = str(w.message)
+        if not issubclass(w.category, RuntimeWarning):
+            continue
+        name = text.split(" ", 1)[0]
+        me = BODY_NAMES.get(name, -1)
+        if "swallowed" in text:
+            seen.warnings.append(("swallowed", me))
+        elif "yielded after" in text:
+            seen.warnings.append(("yielded", me))
+        else:
+            seen.warnings.append((text[:60], me))
+    seen.thread_ends = dict(h.thread_ends)
+    seen.events_clean = all("0 waiting" in repr(e) for e in h.events)
+    # inv/reusable: the same loop runs again
+    def again() -> Generator[Any, Any, str]:
+        yield
+        return "again"
+
+    try:
+        seen.reusable = loop.run(again()) == "again"
+    except BaseException:  # noqa: BLE001
+        seen.reusable = False
+    # threads/joined: the threads have ended (they may still be leaving threading's bookkeeping: join them)
+    for thread in threading.enumerate():
+        if thread not in threads_before and thread.name.startswith("tinyio"):
+            thread.join(HANG_SECONDS)
+    return seen
+
+
+def _is_comparable_chain(run: Any) -> Any:
+    return run.chain
+
+
+def check(lib: types.ModuleType, program: Any, mode: bool | None) -> Observed:
+    """Run ``program`` on ``lib``'s loop and assert it behaved as the spec allows. Returns what was observed."""
+    seen = execute(lib, program, mode)
+    problems = invariant_problems(program, seen)
+    if not problems:
+        problems = model_problems(program, mode, seen)
+    if problems:
+        raise AssertionError(
+            f"program {program!r}, exception_group={mode!r}:\n  " + "\n  ".join(problems)
+            + f"\nobserved trace: {seen.trace}\nobserved outcome: {seen.outcome}\nwarnings: {seen.warnings}"
+            + f"\nchain: {seen.chain}\nthreads: {seen.thread_ends}"
+        )
+    return seen
+
+
+def model_problems(program: Any, mode: bool | None, seen: Observed) -> list[str]:
+    candidates = list(model.explore(program, mode, target=seen.trace))
+    full = [r for r in candidates if r.trace == seen.trace]
+    if not full:
+        expected = model.run_once(program, mode)
+        return [f"trace is none the model allows; the model's first: {expected.trace} -> {expected.outcome}"]
+    problems: list[str] = []
+    for run in full:
+        problems = []
+        if run.outcome != seen.outcome:
+            problems.append(f"outcome {seen.outcome} but the model says {run.outcome}")
+        if run.warnings != seen.warnings:
+            problems.append(f"warnings {seen.warnings} but the model says {run.warnings}")
+        if seen.chain is not None and run.chain is not None and run.outcome == seen.outcome:
+            if tuple(run.chain) != tuple(seen.chain):
+                problems.append(f"traceback chain {seen.chain} but errors/traceback says {run.chain}")
+        for t, end in run.thread_ends.items():
+            real = seen.thread_ends.get(t)
+            if end in ("ok", "raised") and real != end:
+                problems.append(f"thread {t} ended {real} but the model says {end}")
+            if end == "cancelled" and real not in (None, "cancelled"):
+                problems.append(f"thread {t} ended {real} but it should have been cancelled")
+        if not problems:
+            return []
+    return problems
+
+
+def invariant_problems(program: Any, seen: Observed) -> list[str]:
+    """spec/invariants.rst, checked on the observed trace alone."""
+    problems: list[str] = []
+    scripts = program.scripts
+    started: set[int] = set()
+    ended: set[int] = set()  # finished, or closed
+    cancelled: dict[int, int] = {}
+    results: dict[int, Any] = {}
+    pc: dict[int, int] = {}
+    crashed_at: int | None = None
+
+    def next_yield(i: int, start: int) -> int:
+        j = start
+        while j < len(scripts[i]) and scripts[i][j][0] not in model.YIELDING:
+            j += 1
+        return j
+
+    for n, event in enumerate(seen.trace):
+        kind, me = event[0], event[1]
+        if kind == "start":
+            if crashed_at is not None:
+                problems.append(f"cancel/never-started: coroutine {me} started after the loop crashed")
+            if me in started:
+                problems.append(f"inv/start-once: coroutine {me} started twice")
+            started.add(me)
+            pc[me] = next_yield(me, 0)
+            continue
+        if me not in started:
+            problems.append(f"inv/start-once: event {event} of a coroutine that never started")
+            continue
+        if me in ended:
+            problems.append(f"inv/no-resume-after-finish: {event} after coroutine {me} finished")
+        if kind in ("fail", "raised") and crashed_at is None:
+            crashed_at = n
+        if kind == "cancelled":
+            cancelled[me] = cancelled.get(me, 0) + 1
+            if crashed_at is None:
+                crashed_at = n
+        if kind in ("cancelled-twice", "resumed-while-cancelling", "resumed-after-yield"):
+            problems.append(f"inv/one-cancel: {event}")
+        if kind == "finish":
+            ended.add(me)
+            results[me] = event[2]
+        if kind == "closed":
+            ended.add(me)
+        if kind == "resume":
+            if crashed_at is not None:
+                problems.append(f"inv/one-cancel: {event} ran after the loop crashed")
+            action = scripts[me][pc[me]] if pc[me] < len(scripts[me]) else ("?",)
+            value = event[2]
+            expected: Any = "any"
+            if action[0] in ("checkpoint", "spawn", "sleep"):
+                expected = None
+            elif action[0] == "await":
+                k = action[1]
+                expected = results.get(k, ("unfinished", k))
+            elif action[0] == "gather":
+                expected = ("list", tuple(results.get(k, ("unfinished", k)) for k in action[1]))
+            elif action[0] == "wait":
+                if value not in (True, False):
+                    problems.append(f"event/wait-result: {event} is not a bool")
+            elif action[0] == "thread":
+                expected = f"t{action[1]}"
+            if expected != "any" and value != expected:
+                problems.append(f"inv/waiter-after-children: {event} for {action}, expected {expected!r}")
+            pc[me] = next_yield(me, pc[me] + 1)
+    if seen.outcome and seen.outcome[0] == "ok":
+        if cancelled:
+            problems.append(f"cancel/throw: coroutines {sorted(cancelled)} cancelled in a run that succeeded")
+        unfinished = started - ended
+        if unfinished:
+            problems.append(f"sched/run-until-all: run returned before coroutines {sorted(unfinished)} finished")
+    else:
+        for me in started:
+            if me in ended and me not in cancelled:
+                continue
+            if cancelled.get(me, 0) > 1:
+                problems.append(f"inv/one-cancel: coroutine {me} was cancelled {cancelled[me]} times")
+            if me not in cancelled and me not in ended:
+                origin = any(e[0] in ("fail", "raised") and e[1] == me for e in seen.trace)
+                if not origin:
+                    problems.append(f"inv/one-cancel: coroutine {me} never finished and was never cancelled")
+    if seen.fns_running_at_return:
+        problems.append(f"inv/threads-ended: {seen.fns_running_at_return} thread functions still running")
+    if not seen.events_clean:
+        problems.append("inv/no-stale-waits: an Event still holds a wait after run returned")
+    if not seen.reusable:
+        problems.append("inv/reusable: the loop could not run again")
+    return problems
