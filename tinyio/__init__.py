@@ -5,6 +5,7 @@ The semantics live in ``spec/``; every rule there has an ID ``area/name`` that t
 
 from ._errors import CancelledError
 from ._event import Event, sleep
+from ._executor import run_in_executor
 from ._loop import Loop
 from ._pool import ThreadPool
 from ._thread import run_in_thread
@@ -16,6 +17,7 @@ __all__ = [
     "Event",
     "Loop",
     "ThreadPool",
+    "run_in_executor",
     "run_in_thread",
     "sleep",
 ]
