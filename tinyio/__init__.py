@@ -8,14 +8,18 @@ from ._event import Event, sleep
 from ._executor import run_in_executor
 from ._loop import Loop
 from ._pool import ThreadPool
+from ._sync import Barrier, Lock, Semaphore
 from ._thread import run_in_thread
 from ._types import Coro
 
 __all__ = [
+    "Barrier",
     "CancelledError",
     "Coro",
     "Event",
+    "Lock",
     "Loop",
+    "Semaphore",
     "ThreadPool",
     "run_in_executor",
     "run_in_thread",
