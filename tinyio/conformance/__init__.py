@@ -1,0 +1,465 @@
+"""The conformance kit: check any implementation of the tinyio API against tinyio's rule-tagged tests.
+
+tinyio's tests cite the spec rule they prove (``@pytest.mark.spec("area/name")``). Those that check observable
+behaviour -- every test not marked ``internals`` -- hold for any implementation of the API, so the kit runs them, and
+the spec's own examples, against another module and reports one line per rule (spec: ``conformance/report``)::
+
+    python -m tinyio.conformance MODULE_OR_PATH [--rst-out PATH] [--timeout SECONDS]
+    pytest --tinyio-impl=MODULE_OR_PATH             # the same, inside pytest
+
+``MODULE_OR_PATH`` is a module name (``tinyio``, ``mytinyio``) or the path of a package folder or of a ``.py`` file;
+a path is anything that contains a ``/`` or ends in ``.py`` (spec: ``conformance/load``). The implementation is
+imported under the name ``tinyio`` before any test is collected, while the kit itself and the tests come from this
+source tree; so even the original tinyio 0.4.0, whose package is also called ``tinyio``, can be checked from a folder
+it was ``pip install --target``-ed into.
+
+A test that fails only because the implementation lacks a public name the test uses -- an optional feature such as
+``tinyio.testing`` or ``tinyio.ThreadPool``, or a keyword argument such as ``Loop(clock=...)`` -- counts as *not
+implemented*, not as failed (spec: ``conformance/not-implemented``).
+
+Example::
+
+    from tinyio import conformance
+
+    records = [
+        {"nodeid": "t.py::test_a", "rules": ["gather/order"], "outcome": "passed", "message": ""},
+        {"nodeid": "t.py::test_b", "rules": ["gather/order"], "outcome": "failed", "message": "AssertionError: x"},
+    ]
+    (result,) = conformance.summarise(records)
+    assert (result.rule, result.status, result.first_difference) == ("gather/order", "fail", "AssertionError: x")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import re
+import sys
+import types
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "FAIL",
+    "KIT_AREAS",
+    "NOT_IMPLEMENTED",
+    "PARTIAL",
+    "PASS",
+    "SKIPPED",
+    "RuleResult",
+    "exit_status",
+    "format_rst",
+    "format_table",
+    "load",
+    "missing_feature",
+    "summarise",
+]
+
+PASS, FAIL, NOT_IMPLEMENTED, PARTIAL, SKIPPED = "pass", "fail", "not implemented", "partial", "skipped"
+
+# Rules about the kit and the plugin themselves: they describe this repository's tooling, not the tinyio API, so the
+# kit does not run their tests against other implementations (spec: conformance/select).
+KIT_AREAS = ("conformance", "plugin")
+
+_NAME = "tinyio"
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleResult:
+    """The verdict on one rule: its ``status`` and, for a failure, the first line of the first failing test's error.
+
+    ``status`` is ``"pass"`` (every test passed), ``"fail"`` (a test failed), ``"not implemented"`` (no test passed:
+    each needs a feature the implementation lacks), ``"partial"`` (every test it could run passed, others need a
+    missing feature) or ``"skipped"`` (every test was skipped).
+
+    Example::
+
+        from tinyio.conformance import RuleResult
+
+        result = RuleResult("sched/fifo", "pass", passed=2, total=2, first_difference="", test="")
+        assert result.status == "pass"
+    """
+
+    rule: str
+    status: str
+    passed: int
+    total: int
+    first_difference: str
+    test: str
+
+
+# ------------------------------------------------------------------------------------------------------- loading
+def _is_path(target: str) -> bool:
+    return "/" in target or os.sep in target or target.endswith(".py")
+
+
+def _forget(name: str) -> None:
+    for key in [key for key in sys.modules if key == name or key.startswith(name + ".")]:
+        del sys.modules[key]
+
+
+def load(target: str) -> types.ModuleType:
+    """Import the implementation ``target`` as ``sys.modules["tinyio"]`` (spec: ``conformance/load``).
+
+    ``target`` is a module name, or the path of a package folder (the one holding ``__init__.py``) or of a ``.py``
+    file. Every ``tinyio`` module imported so far is forgotten first, so ``import tinyio`` afterwards gives the
+    implementation; objects already imported keep what they imported. Raises :class:`ValueError` naming the fix when
+    ``target`` cannot be found.
+
+    Example::
+
+        import sys
+        from tinyio import conformance
+
+        saved = {k: v for k, v in sys.modules.items() if k == "tinyio" or k.startswith("tinyio.")}
+        try:
+            module = conformance.load("tinyio")
+            assert sys.modules["tinyio"] is module and hasattr(module, "Loop")
+        finally:
+            conformance._forget("tinyio")
+            sys.modules.update(saved)
+    """
+    _forget(_NAME)
+    if _is_path(target):
+        module = _load_path(Path(target))
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ModuleNotFoundError as error:
+            if error.name != target.split(".")[0] and error.name != target:
+                raise
+            raise ValueError(
+                f"no module named {target!r}: pass an importable module name, or the path of the implementation's "
+                "package folder (a path must contain '/', e.g. ./mytinyio)"
+            ) from None
+        if module.__name__ != _NAME:
+            _alias(module)
+    _install_placeholders()
+    return module
+
+
+def _load_path(path: Path) -> types.ModuleType:
+    path = path.resolve()
+    if path.is_dir():
+        init = path / "__init__.py"
+        if not init.is_file():
+            raise ValueError(
+                f"{path} has no __init__.py: pass the implementation's package folder itself, the one holding "
+                "__init__.py (e.g. /tmp/orig/tinyio after `pip install --target /tmp/orig tinyio==0.4.0`)"
+            )
+        spec = importlib.util.spec_from_file_location(_NAME, init, submodule_search_locations=[str(path)])
+    elif path.is_file() and path.suffix == ".py":
+        spec = importlib.util.spec_from_file_location(_NAME, path)
+    else:
+        raise ValueError(f"{path} is neither a package folder nor a .py file")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_NAME] = module  # before executing it, so that its relative imports resolve to tinyio.<sub>
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        _forget(_NAME)
+        raise
+    return module
+
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Make ``import tinyio.x`` give ``real.x`` for an implementation imported by another name ``real``."""
+
+    def __init__(self, real: str) -> None:
+        self.real = real
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith(_NAME + ".") or sys.modules.get(_NAME) is not sys.modules.get(self.real):
+            return None
+        real = self.real + fullname[len(_NAME) :]
+        if importlib.util.find_spec(real) is None:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return importlib.import_module(self.real + spec.name[len(_NAME) :])
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        pass  # imported already, under its own name
+
+
+def _alias(module: types.ModuleType) -> None:
+    real = module.__name__
+    sys.modules[_NAME] = module
+    for key, value in list(sys.modules.items()):
+        if key.startswith(real + "."):
+            sys.modules[_NAME + key[len(real) :]] = value
+    if not any(isinstance(finder, _Alias) and finder.real == real for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Alias(real))
+
+
+class Missing(AttributeError):
+    """Raised on use of a public name that the implementation under test does not provide."""
+
+
+class _Absent:
+    """Stands for a name imported from a missing ``tinyio`` submodule; any use raises :class:`Missing`."""
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "_name", name)
+
+    def __getattr__(self, attribute: str) -> Any:
+        raise Missing(f"{self._name} is not provided by the implementation under test")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise Missing(f"{self._name} is not provided by the implementation under test")
+
+    def __repr__(self) -> str:
+        return f"<absent {self._name}>"
+
+
+class _Placeholder(types.ModuleType):
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return _Absent(f"{self.__name__}.{attribute}")
+
+
+class _Placeholders(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Last resort of the import system: a missing public ``tinyio.x`` becomes a placeholder module.
+
+    So a test file that imports an optional submodule (``import tinyio.testing``) is still collected against an
+    implementation without it; its tests that use it report "not implemented" (spec: ``conformance/not-implemented``).
+    """
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        parts = fullname.split(".")
+        if len(parts) != 2 or parts[0] != _NAME or parts[1].startswith("_"):
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return _Placeholder(spec.name)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        pass
+
+
+def _install_placeholders() -> None:
+    if not any(isinstance(finder, _Placeholders) for finder in sys.meta_path):
+        sys.meta_path.append(_Placeholders())
+
+
+# ------------------------------------------------------------------------------------------------ classification
+_UNEXPECTED_KEYWORD = re.compile(r"got an unexpected keyword argument '(\w+)'")
+
+
+def _innermost_file(error: BaseException) -> str:
+    tb = error.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_filename
+
+
+def _belongs(owner: object, prefixes: tuple[str, ...]) -> bool:
+    name = owner.__name__ if isinstance(owner, types.ModuleType) else getattr(owner, "__module__", None)
+    return isinstance(name, str) and any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
+
+
+def missing_feature(error: BaseException, implementation: types.ModuleType) -> str | None:
+    """Why ``error`` means "not implemented" rather than "failed", or ``None`` (spec: ``conformance/not-implemented``).
+
+    It does when the implementation lacks a public name the test uses: an :class:`AttributeError` for a public
+    attribute of the implementation's modules, classes or objects, raised outside the implementation's own code; an
+    :class:`ImportError` of a ``tinyio`` module or name; a :class:`TypeError` for a keyword argument its API does not
+    take, raised outside its code; or a :class:`NotImplementedError`. A wrapper that a test raised while handling such
+    an error (``pytest.fail`` in the spec-example runner) is looked through.
+
+    Example::
+
+        import types
+        from tinyio.conformance import missing_feature
+
+        impl = types.ModuleType("tinyio")
+        try:
+            impl.ThreadPool
+        except AttributeError as error:
+            assert missing_feature(error, impl) == "tinyio.ThreadPool"
+        assert missing_feature(ValueError("boom"), impl) is None
+    """
+    prefixes = tuple({_NAME, implementation.__name__})
+    origin = getattr(implementation, "__file__", None) or ""
+    home = os.path.dirname(origin) if os.path.basename(origin) == "__init__.py" else origin
+    for _ in range(4):  # the error itself, or what a wrapper was raised while handling
+        found = _missing(error, prefixes, home)
+        if found is not None or type(error).__name__ != "Failed":
+            return found
+        inner = error.__cause__ or error.__context__
+        if inner is None:
+            return None
+        error = inner
+    return None
+
+
+def _missing(error: BaseException, prefixes: tuple[str, ...], home: str) -> str | None:
+    outside = not home or not _innermost_file(error).startswith(home)
+    if isinstance(error, Missing):
+        return str(error).split(" is not provided", 1)[0]
+    if isinstance(error, NotImplementedError):
+        return f"NotImplementedError: {error}".rstrip(": ")
+    if isinstance(error, ImportError):
+        name = error.name or ""
+        if outside and any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes):
+            return str(error)
+        return None
+    if isinstance(error, AttributeError):
+        owner, attribute = getattr(error, "obj", None), getattr(error, "name", None)
+        if owner is None or not attribute or attribute.startswith("_") or not outside:
+            return None
+        holder = owner if isinstance(owner, (type, types.ModuleType)) else type(owner)
+        if not _belongs(holder, prefixes):
+            return None
+        where = holder.__name__ if isinstance(holder, types.ModuleType) else f"{_NAME}.{holder.__qualname__}"
+        return f"{where}.{attribute}"
+    if isinstance(error, TypeError) and outside:
+        match = _UNEXPECTED_KEYWORD.search(str(error))
+        if match is not None:
+            return f"{str(error).split('(')[0].split()[-1]}({match.group(1)}=...)"
+    return None
+
+
+# -------------------------------------------------------------------------------------------------- reporting
+def first_line(text: str) -> str:
+    """The first non-blank line of ``text``, stripped."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def summarise(records: Iterable[Mapping[str, Any]]) -> list[RuleResult]:
+    """One :class:`RuleResult` per rule cited by the test ``records``, sorted by rule (spec: ``conformance/report``).
+
+    A record is ``{"nodeid", "rules", "outcome", "message"}`` with ``outcome`` one of ``passed``, ``failed``,
+    ``not-implemented`` and ``skipped``. A rule fails if any of its tests failed; the first difference is the message
+    of its first failing test, in run order.
+
+    Example::
+
+        from tinyio.conformance import summarise
+
+        records = [{"nodeid": "t::a", "rules": ["x/y"], "outcome": "not-implemented", "message": "tinyio.testing"}]
+        assert summarise(records)[0].status == "not implemented"
+    """
+    tests: dict[str, list[Mapping[str, Any]]] = {}
+    for record in records:
+        for rule in record.get("rules", ()):
+            tests.setdefault(rule, []).append(record)
+    results = []
+    for rule in sorted(tests):
+        outcomes = [record["outcome"] for record in tests[rule]]
+        passed = outcomes.count("passed")
+        counted = [record for record in tests[rule] if record["outcome"] != "skipped"]
+        failed = [record for record in counted if record["outcome"] == "failed"]
+        missing = [record for record in counted if record["outcome"] == "not-implemented"]
+        if failed:
+            status, first = FAIL, failed[0]
+        elif missing:
+            status, first = (PARTIAL if passed else NOT_IMPLEMENTED), missing[0]
+        elif passed:
+            status, first = PASS, None
+        else:
+            status, first = SKIPPED, None
+        message = first_line(first["message"]) if first else ""
+        results.append(RuleResult(rule, status, passed, len(counted), message, first["nodeid"] if first else ""))
+    return results
+
+
+def exit_status(results: Sequence[RuleResult], broken: bool = False) -> int:
+    """0 if no rule failed, 1 if one did, 2 if the run itself broke (spec: ``conformance/exit-status``).
+
+    Example::
+
+        from tinyio.conformance import RuleResult, exit_status
+
+        assert exit_status([RuleResult("a/b", "not implemented", 0, 1, "tinyio.testing", "t::a")]) == 0
+        assert exit_status([RuleResult("a/b", "fail", 0, 1, "AssertionError", "t::a")]) == 1
+    """
+    if broken:
+        return 2
+    return 1 if any(result.status == FAIL for result in results) else 0
+
+
+def counts(results: Sequence[RuleResult]) -> dict[str, int]:
+    """How many rules have each status, in a fixed order."""
+    return {status: sum(r.status == status for r in results) for status in (PASS, FAIL, PARTIAL, NOT_IMPLEMENTED, SKIPPED)}
+
+
+def _summary(results: Sequence[RuleResult]) -> str:
+    parts = [f"{n} {status}" for status, n in counts(results).items() if n]
+    return f"{len(results)} rules: " + ", ".join(parts) if parts else "no rules"
+
+
+def format_table(results: Sequence[RuleResult], width: int = 120) -> str:
+    """The report as a plain-text table: rule, result, tests passed/run, first difference (spec: ``conformance/report``).
+
+    Example::
+
+        from tinyio.conformance import RuleResult, format_table
+
+        table = format_table([RuleResult("gather/order", "fail", 1, 2, "AssertionError: [2, 1]", "t::b")])
+        assert "gather/order" in table and "fail" in table and "AssertionError: [2, 1]" in table
+    """
+    rule_width = max([len("rule"), *(len(r.rule) for r in results)])
+    status_width = max(len(NOT_IMPLEMENTED), len("result"))
+    head = f"{'rule':<{rule_width}}  {'result':<{status_width}}  tests  first difference"
+    lines = [head, "-" * min(width, max(len(head), 40))]
+    room = max(width - rule_width - status_width - 13, 20)
+    for r in results:
+        difference = r.first_difference if len(r.first_difference) <= room else r.first_difference[: room - 1] + "…"
+        ratio = f"{r.passed}/{r.total}"
+        lines.append(f"{r.rule:<{rule_width}}  {r.status:<{status_width}}  {ratio:>5}  {difference}".rstrip())
+    lines.append(_summary(results))
+    return "\n".join(lines) + "\n"
+
+
+def _literal(text: str) -> str:
+    text = text.replace("`", "'").strip()
+    return f"``{text}``" if text else ""
+
+
+def format_rst(results: Sequence[RuleResult], title: str) -> str:
+    """The report as a reStructuredText list-table; every rule is linked with ``:rule:`` (spec: ``conformance/rst``).
+
+    Example::
+
+        from tinyio.conformance import RuleResult, format_rst
+
+        rst = format_rst([RuleResult("gather/order", "fail", 0, 1, "AssertionError: `x`", "t::a")], "tinyio 0.4.0")
+        assert ".. list-table::" in rst and ":rule:`gather/order`" in rst and "``AssertionError: 'x'``" in rst
+    """
+    lines = [
+        ".. This file is generated by `python -m tinyio.conformance ... --rst-out`; do not edit it by hand.",
+        "",
+        f"{title}: {_summary(results)}.",
+        "",
+        f".. list-table:: Conformance of {title}",
+        "   :header-rows: 1",
+        "   :widths: 30 15 10 45",
+        "",
+        "   * - Rule",
+        "     - Result",
+        "     - Tests passed",
+        "     - First difference",
+    ]
+    for r in results:
+        lines += [
+            f"   * - :rule:`{r.rule}`",
+            f"     - {r.status}",
+            f"     - {r.passed}/{r.total}",
+            f"     - {_literal(r.first_difference)}".rstrip(),
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,213 @@
+"""The kit's pytest glue: ``pytest --tinyio-impl=MODULE_OR_PATH`` runs tinyio's tests against another implementation.
+
+:mod:`tinyio.pytest_plugin` (loaded through the ``pytest11`` entry point) adds the options and, before any conftest
+or test file is imported, calls :func:`start`, which imports the implementation as ``tinyio`` and registers
+:class:`Kit` to select the applicable tests, classify their outcomes and report one line per rule. Everything this
+module needs from the kit is imported before the swap, so the implementation under test never sees this package.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import sys
+import types
+from collections.abc import Generator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from . import KIT_AREAS, exit_status, format_rst, format_table, load, missing_feature, summarise
+
+__all__ = ["Kit", "add_options", "describe", "start"]
+
+NOT_IMPLEMENTED_PROPERTY = ("tinyio_conformance", "not-implemented")
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tinyio", "tinyio conformance kit")
+    group.addoption(
+        "--tinyio-impl",
+        metavar="MODULE_OR_PATH",
+        default=None,
+        help="run the rule-tagged tests (not those marked internals) against this implementation of the tinyio API: "
+        "a module name, or the path of its package folder; print one line per rule",
+    )
+    group.addoption(
+        "--tinyio-rst-out",
+        metavar="PATH",
+        default=None,
+        help="with --tinyio-impl: also write the per-rule table as reStructuredText to PATH",
+    )
+    group.addoption(
+        "--tinyio-report",
+        metavar="PATH",
+        default=None,
+        help="with --tinyio-impl: append one JSON line per test to PATH and end the process without waiting for "
+        "threads the implementation leaked (used by python -m tinyio.conformance)",
+    )
+
+
+def describe(module: types.ModuleType, target: str) -> str:
+    """``name version`` of the implementation (from its distribution metadata when it has one)."""
+    version = getattr(module, "__version__", None)
+    name = module.__name__
+    if version is None:
+        origin = getattr(module, "__file__", None)
+        search = [str(Path(origin).resolve().parent.parent)] if origin else None
+        try:
+            for dist in importlib.metadata.distributions(path=search) if search else ():
+                if (dist.metadata["Name"] or "").lower().replace("-", "_") == Path(origin or "").parent.name:
+                    version = dist.version
+                    break
+            else:
+                version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = None
+    return f"{name} {version}" if version else f"{name} ({target})"
+
+
+def start(config: pytest.Config, target: str) -> None:
+    """Import the implementation as ``tinyio`` and register the kit (spec: ``conformance/load``)."""
+    try:
+        module = load(target)
+    except ValueError as error:
+        raise pytest.UsageError(f"--tinyio-impl: {error}") from None
+    config.pluginmanager.register(Kit(config, target, module), "tinyio-conformance")
+
+
+def _difference(error: BaseException) -> str:
+    """The first line of what went wrong, looking through a ``pytest.fail`` raised while handling the real error."""
+    if type(error).__name__ == "Failed" and (error.__cause__ or error.__context__) is not None:
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    text = str(error)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+class Kit:
+    """The pytest plugin of one conformance run (spec: ``conformance/select``, ``conformance/report``)."""
+
+    def __init__(self, config: pytest.Config, target: str, module: types.ModuleType) -> None:
+        self.config = config
+        self.target = target
+        self.module = module
+        self.title = describe(module, target)
+        self.rules: dict[str, list[str]] = {}
+        self.tests: dict[str, dict[str, Any]] = {}
+        self.messages: dict[tuple[str, str], str] = {}
+        self.records: list[dict[str, Any]] = []
+        self.exitstatus = 0
+        path = getattr(config.known_args_namespace, "tinyio_report", None)  # config.option is not parsed yet
+        self.out: IO[str] | None = open(path, "a", encoding="utf-8") if path else None  # noqa: SIM115
+        self._write({"kind": "start", "implementation": self.title, "target": target})
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self.out is not None:
+            self.out.write(json.dumps(record) + "\n")
+            self.out.flush()  # a crash or a kill later keeps every line so far
+
+    # ------------------------------------------------------------------------------------------ selection
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        # spec: conformance/select — behaviour tests only: cite a rule, not internals, not the kit's own rules
+        keep, drop = [], []
+        for item in items:
+            rules = [rule for mark in item.iter_markers("spec") for rule in mark.args if isinstance(rule, str)]
+            own = all(rule.split("/")[0] in KIT_AREAS for rule in rules)
+            if not rules or own or item.get_closest_marker("internals") is not None:
+                drop.append(item)
+            else:
+                keep.append(item)
+                self.rules[item.nodeid] = rules
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            message = next((line for line in str(report.longrepr).splitlines() if line.startswith("E ")), "")
+            message = message[1:].strip() or str(report.longrepr).strip().splitlines()[-1]
+            record = {"kind": "collect-error", "nodeid": report.nodeid, "message": message}
+            self.records.append(record)
+            self._write(record)
+
+    # ------------------------------------------------------------------------------------- classification
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.excinfo is None or not report.failed:
+            return report
+        error = call.excinfo.value
+        missing = missing_feature(error, self.module)
+        if missing is None:  # spec: conformance/report — the first line of the error is the first difference
+            self.messages[(item.nodeid, call.when)] = _difference(error)
+            return report
+        # spec: conformance/not-implemented — reported as a skip, so that pytest's own exit status agrees
+        path, line, _ = item.location
+        report.outcome = "skipped"
+        report.longrepr = (str(Path(str(item.path))), (line or 0) + 1, f"not implemented: {missing}")
+        report.user_properties.append(NOT_IMPLEMENTED_PROPERTY)
+        self.messages[(item.nodeid, call.when)] = missing
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        test = self.tests.setdefault(report.nodeid, {"outcome": None, "message": ""})
+        message = self.messages.get((report.nodeid, report.when), "")
+        if report.failed:
+            if test["outcome"] != "failed":
+                test["outcome"] = "failed"
+                test["message"] = message or next(iter(report.longreprtext.strip().splitlines()[-1:]), "failed")
+        elif NOT_IMPLEMENTED_PROPERTY in report.user_properties:
+            if test["outcome"] != "failed":
+                test["outcome"], test["message"] = "not-implemented", message
+        elif report.skipped:
+            test["outcome"] = test["outcome"] or "skipped"
+        elif report.when == "call":
+            test["outcome"] = test["outcome"] or "passed"
+        if report.when == "teardown":
+            del self.tests[report.nodeid]
+            record = {
+                "kind": "test",
+                "nodeid": report.nodeid,
+                "rules": self.rules.get(report.nodeid, []),
+                "outcome": test["outcome"] or "failed",
+                "message": test["message"],
+            }
+            self.records.append(record)
+            self._write(record)
+
+    # ------------------------------------------------------------------------------------------- report
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.exitstatus = int(exitstatus)
+        tests = [record for record in self.records if record["kind"] == "test"]
+        rst_out = self.config.getoption("--tinyio-rst-out")
+        if rst_out:
+            Path(rst_out).parent.mkdir(parents=True, exist_ok=True)
+            Path(rst_out).write_text(format_rst(summarise(tests), self.title), encoding="utf-8")
+        self._write({"kind": "end", "exitstatus": self.exitstatus})
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        tests = [record for record in self.records if record["kind"] == "test"]
+        results = summarise(tests)
+        terminalreporter.write_sep("=", f"tinyio conformance of {self.title}")
+        terminalreporter.write(format_table(results))
+        for record in self.records:
+            if record["kind"] == "collect-error":
+                terminalreporter.write_line(f"collection error in {record['nodeid']}: {record['message']}")
+        status = exit_status(results, broken=False)
+        terminalreporter.write_line(f"conformance exit status: {status}")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.out is None:
+            return
+        self.out.close()
+        # Threads the implementation leaked (a hang it could not cancel) must not keep the process alive.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(self.exitstatus)

@@ -1,0 +1,226 @@
+"""tinyio's pytest plugin: write tests as tinyio coroutines, on a virtual clock (spec: ``plugin/*``).
+
+Installed with tinyio (entry point ``pytest11``: ``tinyio``); nothing happens unless a test asks for it.
+
+- A test function that is a generator and is marked ``@pytest.mark.tinyio`` (on the function, its class or its module)
+  runs as the main coroutine of a fresh :class:`tinyio.Loop`; it passes when the coroutine returns and fails with the
+  coroutine's error, whose traceback starts at the test function (spec: ``plugin/marker``, ``plugin/traceback``).
+  ``@pytest.mark.tinyio(exception_group=True)`` is passed on to :meth:`tinyio.Loop.run`.
+- ``tinyio_clock`` is a fresh virtual clock that jumps straight to the next deadline when every coroutine waits, so
+  ``tinyio.sleep(3600)`` takes no time (spec: ``plugin/clock-fixture``).
+- ``tinyio_loop`` is a fresh :class:`tinyio.Loop`, on ``tinyio_clock`` if the test uses that too; a marked test that
+  asks for it runs on it (spec: ``plugin/loop-fixture``).
+
+It also carries the conformance kit's options (``--tinyio-impl``, see :mod:`tinyio.conformance`).
+
+Example (a test file)::
+
+    import pytest
+    import tinyio
+
+    @pytest.mark.tinyio
+    def test_timeout_fires(tinyio_clock):
+        event = tinyio.Event()
+        assert (yield event.wait(timeout=60)) is False  # a minute, virtually: the test takes no time
+        assert tinyio_clock.now() == 60
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import threading
+import types
+from collections.abc import Callable, Generator
+from typing import Any
+
+import pytest
+
+from .conformance import _forget
+from .conformance import _pytest as _kit
+
+__all__ = ["MinimalVirtualClock", "new_clock", "run_generator_test", "tinyio_clock", "tinyio_loop"]
+
+_MARKER = "tinyio"
+
+
+def _api() -> types.ModuleType:
+    # The tinyio to test with: with --tinyio-impl it is the implementation under test, loaded after this module.
+    module = sys.modules.get("tinyio")
+    if module is None:
+        import tinyio as module
+    return module
+
+
+class MinimalVirtualClock:
+    """An autojump clock for ``tinyio_clock`` when the API has no ``tinyio.testing.VirtualClock``.
+
+    Time moves only when the loop would block: straight to the next deadline if no thread is running; while a thread
+    runs, time stands still and the loop waits for it.
+
+    Example::
+
+        import tinyio
+        from tinyio.pytest_plugin import MinimalVirtualClock
+
+        clock = MinimalVirtualClock()
+        tinyio.Loop(clock=clock).run(tinyio.sleep(90))
+        assert clock.now() == 90
+    """
+
+    def __init__(self) -> None:
+        self._now = 0.0
+
+    def now(self) -> float:
+        """The virtual time in seconds, from 0."""
+        return self._now
+
+    def wait(self, wake: threading.Event, timeout: float | None, threads_running: int) -> None:
+        """Jump to the deadline, or wait (in real time) for a thread or for a wake-up from outside."""
+        if wake.is_set():
+            return
+        if timeout is not None and not threads_running:
+            self._now += max(timeout, 0.0)
+            return
+        wake.wait()
+
+
+def new_clock() -> Any:
+    """A fresh autojump virtual clock: :class:`tinyio.testing.VirtualClock` if the API has one.
+
+    Example::
+
+        clock = new_clock()
+        assert clock.now() == 0
+    """
+    try:
+        testing = getattr(_api(), "testing", None)
+        if testing is None:
+            import tinyio.testing as testing
+        factory: Callable[[], Any] = testing.VirtualClock
+    except (ImportError, AttributeError):
+        return MinimalVirtualClock()
+    return factory()
+
+
+def run_generator_test(
+    function: Callable[..., Generator[Any, Any, Any]],
+    arguments: dict[str, Any] | None = None,
+    loop: Any = None,
+    exception_group: bool | None = None,
+) -> None:
+    """Run the generator test ``function(**arguments)`` as the main coroutine of ``loop`` (a fresh Loop if ``None``).
+
+    This is what the plugin does for a test marked ``@pytest.mark.tinyio`` (spec: ``plugin/marker``).
+
+    Example::
+
+        import tinyio
+        from tinyio.pytest_plugin import run_generator_test
+
+        seen = []
+
+        def test_doubles(x):
+            seen.append((yield tinyio.sleep(0)))
+            assert x * 2 == 4
+
+        run_generator_test(test_doubles, {"x": 2})
+        assert seen == [None]
+    """
+    __tracebackhide__ = True
+    if loop is None:
+        loop = _api().Loop()
+    coro = function(**(arguments or {}))
+    if exception_group is None:
+        loop.run(coro)
+    else:
+        loop.run(coro, exception_group=exception_group)
+
+
+# ---------------------------------------------------------------------------------------------------------- hooks
+def pytest_addoption(parser: pytest.Parser) -> None:
+    _kit.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "tinyio(exception_group=None): run this generator test function as the main coroutine of a fresh "
+        "tinyio.Loop (on the tinyio_clock virtual clock if the test uses that fixture)",
+    )
+
+
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    # Before any conftest or test file is imported (and after coverage, if any, has started).
+    target = getattr(early_config.known_args_namespace, "tinyio_impl", None)
+    if target:
+        _kit.start(early_config, target)  # spec: conformance/load
+    else:
+        # Loading this plugin imported tinyio before coverage could start; forget it, so that the tests import it
+        # afresh and every line of it is measured. (This module keeps working: it looks tinyio up when it needs it.)
+        _forget("tinyio")
+
+
+def _marked(collector: pytest.Collector, function: object) -> bool:
+    marks = getattr(function, "pytestmark", [])
+    return any(getattr(mark, "name", None) == _MARKER for mark in marks) or any(
+        True for _ in collector.iter_markers(_MARKER)
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Any:
+    # pytest refuses generator test functions; collect the marked ones like any test (spec: plugin/marker).
+    # Unmarked ones are left to pytest, which reports them (spec: plugin/unmarked).
+    if not (inspect.isgeneratorfunction(obj) and getattr(obj, "__test__", True)):
+        return None
+    if not isinstance(collector, (pytest.Module, pytest.Class)) or not collector.istestfunction(obj, name):
+        return None
+    if not _marked(collector, obj):
+        return None
+    return list(collector._genfunctions(name, obj))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    marker = pyfuncitem.get_closest_marker(_MARKER)
+    if marker is None or not inspect.isgeneratorfunction(pyfuncitem.obj):
+        return None
+    __tracebackhide__ = True
+    funcargs = pyfuncitem.funcargs
+    arguments = {name: funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    loop = funcargs.get("tinyio_loop")
+    if loop is None:
+        clock = funcargs.get("tinyio_clock")
+        loop = _api().Loop() if clock is None else _api().Loop(clock=clock)
+    run_generator_test(pyfuncitem.obj, arguments, loop, *marker.args, **marker.kwargs)
+    return True
+
+
+# ------------------------------------------------------------------------------------------------------- fixtures
+@pytest.fixture
+def tinyio_clock() -> Any:
+    """A fresh virtual clock with autojump: a sleep takes no real time (spec: ``plugin/clock-fixture``).
+
+    Example::
+
+        @pytest.mark.tinyio
+        def test_sleep_is_instant(tinyio_clock):
+            yield tinyio.sleep(3600)
+            assert tinyio_clock.now() == 3600
+    """
+    return new_clock()
+
+
+@pytest.fixture
+def tinyio_loop(request: pytest.FixtureRequest) -> Any:
+    """A fresh :class:`tinyio.Loop`, on ``tinyio_clock`` if the test uses it too (spec: ``plugin/loop-fixture``).
+
+    Example::
+
+        def test_run(tinyio_loop):
+            assert tinyio_loop.run(tinyio.sleep(0)) is None
+    """
+    if "tinyio_clock" in request.fixturenames:
+        return _api().Loop(clock=request.getfixturevalue("tinyio_clock"))
+    return _api().Loop()
