@@ -21,17 +21,17 @@ Example (a test file)::
     @pytest.mark.tinyio
     def test_timeout_fires(tinyio_clock):
         event = tinyio.Event()
-        assert (yield event.wait(timeout=60)) is False  # a minute, virtually: the test takes no time
+        assert (yield event.wait(60)) is False  # a minute, virtually: the test takes no time
         assert tinyio_clock.now() == 60
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import sys
-import threading
 import types
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 import pytest
@@ -39,68 +39,30 @@ import pytest
 from .conformance import _forget
 from .conformance import _pytest as _kit
 
-__all__ = ["MinimalVirtualClock", "new_clock", "run_generator_test", "tinyio_clock", "tinyio_loop"]
+__all__ = ["is_tinyio_test", "new_clock", "run_generator_test", "tinyio_clock", "tinyio_loop"]
 
 _MARKER = "tinyio"
 
 
 def _api() -> types.ModuleType:
     # The tinyio to test with: with --tinyio-impl it is the implementation under test, loaded after this module.
-    module = sys.modules.get("tinyio")
-    if module is None:
-        import tinyio as module
-    return module
+    return sys.modules.get("tinyio") or importlib.import_module("tinyio")
 
 
-class MinimalVirtualClock:
-    """An autojump clock for ``tinyio_clock`` when the API has no ``tinyio.testing.VirtualClock``.
-
-    Time moves only when the loop would block: straight to the next deadline if no thread is running; while a thread
-    runs, time stands still and the loop waits for it.
+def new_clock() -> Any:
+    """A fresh :class:`tinyio.testing.VirtualClock` with autojump: what the ``tinyio_clock`` fixture gives.
 
     Example::
 
         import tinyio
-        from tinyio.pytest_plugin import MinimalVirtualClock
+        from tinyio.pytest_plugin import new_clock
 
-        clock = MinimalVirtualClock()
+        clock = new_clock()
         tinyio.Loop(clock=clock).run(tinyio.sleep(90))
         assert clock.now() == 90
     """
-
-    def __init__(self) -> None:
-        self._now = 0.0
-
-    def now(self) -> float:
-        """The virtual time in seconds, from 0."""
-        return self._now
-
-    def wait(self, wake: threading.Event, timeout: float | None, threads_running: int) -> None:
-        """Jump to the deadline, or wait (in real time) for a thread or for a wake-up from outside."""
-        if wake.is_set():
-            return
-        if timeout is not None and not threads_running:
-            self._now += max(timeout, 0.0)
-            return
-        wake.wait()
-
-
-def new_clock() -> Any:
-    """A fresh autojump virtual clock: :class:`tinyio.testing.VirtualClock` if the API has one.
-
-    Example::
-
-        clock = new_clock()
-        assert clock.now() == 0
-    """
-    try:
-        testing = getattr(_api(), "testing", None)
-        if testing is None:
-            import tinyio.testing as testing
-        factory: Callable[[], Any] = testing.VirtualClock
-    except (ImportError, AttributeError):
-        return MinimalVirtualClock()
-    return factory()
+    _api()
+    return importlib.import_module("tinyio.testing").VirtualClock()
 
 
 def run_generator_test(
@@ -161,22 +123,36 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
         _forget("tinyio")
 
 
-def _marked(collector: pytest.Collector, function: object) -> bool:
-    marks = getattr(function, "pytestmark", [])
-    return any(getattr(mark, "name", None) == _MARKER for mark in marks) or any(
-        True for _ in collector.iter_markers(_MARKER)
-    )
+def is_tinyio_test(function: object, inherited: Iterable[Any]) -> bool:
+    """Whether the plugin runs ``function``: a generator function marked ``tinyio`` (spec: ``plugin/opt-in``).
+
+    ``inherited`` are the marks of its class and module (what ``collector.iter_markers()`` gives).
+
+    Example::
+
+        import pytest
+
+        @pytest.mark.tinyio
+        def test_one():
+            yield
+
+        assert is_tinyio_test(test_one, [])
+    """
+    if not inspect.isgeneratorfunction(function):
+        return False
+    marks = [*getattr(function, "pytestmark", []), *inherited]
+    return any(getattr(mark, "name", None) == _MARKER for mark in marks)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Any:
     # pytest refuses generator test functions; collect the marked ones like any test (spec: plugin/marker).
     # Unmarked ones are left to pytest, which reports them (spec: plugin/unmarked).
-    if not (inspect.isgeneratorfunction(obj) and getattr(obj, "__test__", True)):
+    if not inspect.isgeneratorfunction(obj) or not getattr(obj, "__test__", True):
         return None
     if not isinstance(collector, (pytest.Module, pytest.Class)) or not collector.istestfunction(obj, name):
         return None
-    if not _marked(collector, obj):
+    if not is_tinyio_test(obj, list(collector.iter_markers(_MARKER))):
         return None
     return list(collector._genfunctions(name, obj))
 

@@ -31,6 +31,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import importlib.abc
@@ -40,7 +41,7 @@ import os
 import re
 import sys
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ __all__ = [
     "PASS",
     "SKIPPED",
     "RuleResult",
+    "applies",
+    "implementation",
     "exit_status",
     "format_rst",
     "format_table",
@@ -93,6 +96,22 @@ class RuleResult:
     test: str
 
 
+def applies(rules: Sequence[str], internals: bool) -> bool:
+    """Whether the kit runs a test that cites ``rules`` (spec: ``conformance/select``).
+
+    It does if the test cites a rule, is not marked ``internals``, and cites a rule outside the kit's own areas.
+
+    Example::
+
+        from tinyio.conformance import applies
+
+        assert applies(["gather/order"], internals=False)
+        assert not applies(["gather/order"], internals=True)
+        assert not applies(["conformance/report"], internals=False)
+    """
+    return bool(rules) and not internals and not all(rule.split("/")[0] in KIT_AREAS for rule in rules)
+
+
 # ------------------------------------------------------------------------------------------------------- loading
 def _is_path(target: str) -> bool:
     return "/" in target or os.sep in target or target.endswith(".py")
@@ -111,18 +130,8 @@ def load(target: str) -> types.ModuleType:
     implementation; objects already imported keep what they imported. Raises :class:`ValueError` naming the fix when
     ``target`` cannot be found.
 
-    Example::
-
-        import sys
-        from tinyio import conformance
-
-        saved = {k: v for k, v in sys.modules.items() if k == "tinyio" or k.startswith("tinyio.")}
-        try:
-            module = conformance.load("tinyio")
-            assert sys.modules["tinyio"] is module and hasattr(module, "Loop")
-        finally:
-            conformance._forget("tinyio")
-            sys.modules.update(saved)
+    The kit calls it in the pytest process that runs the tests, before collection; elsewhere use
+    :func:`implementation`, which puts everything back afterwards.
     """
     _forget(_NAME)
     if _is_path(target):
@@ -141,6 +150,36 @@ def load(target: str) -> types.ModuleType:
             _alias(module)
     _install_placeholders()
     return module
+
+
+@contextlib.contextmanager
+def implementation(target: str) -> Iterator[types.ModuleType]:
+    """Within the ``with`` block, ``import tinyio`` gives the implementation ``target`` (see :func:`load`).
+
+    Example::
+
+        import pathlib, tempfile
+        from tinyio import conformance
+
+        with tempfile.TemporaryDirectory() as folder:
+            package = pathlib.Path(folder, "tinyio")
+            package.mkdir()
+            (package / "__init__.py").write_text("from ._core import Loop\n")
+            (package / "_core.py").write_text("class Loop:\n    pass\n")
+            with conformance.implementation(str(package)) as module:
+                import tinyio
+                assert tinyio is module and tinyio.Loop.__module__ == "tinyio._core"
+        import tinyio
+        assert hasattr(tinyio, "sleep")  # this package again
+    """
+    saved = {key: value for key, value in sys.modules.items() if key == _NAME or key.startswith(_NAME + ".")}
+    finders = list(sys.meta_path)
+    try:
+        yield load(target)
+    finally:
+        _forget(_NAME)
+        sys.modules.update(saved)
+        sys.meta_path[:] = finders
 
 
 def _load_path(path: Path) -> types.ModuleType:
@@ -203,27 +242,30 @@ class Missing(AttributeError):
     """Raised on use of a public name that the implementation under test does not provide."""
 
 
-class _Absent:
-    """Stands for a name imported from a missing ``tinyio`` submodule; any use raises :class:`Missing`."""
+class _AbsentType(type):
+    """Any use of an absent name other than naming it in ``except`` or ``isinstance`` raises :class:`Missing`."""
 
-    def __init__(self, name: str) -> None:
-        object.__setattr__(self, "_name", name)
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise Missing(f"{cls.__qualname__} is not provided by the implementation under test")
 
-    def __getattr__(self, attribute: str) -> Any:
-        raise Missing(f"{self._name} is not provided by the implementation under test")
+    def __getattr__(cls, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        raise Missing(f"{cls.__qualname__}.{attribute} is not provided by the implementation under test")
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise Missing(f"{self._name} is not provided by the implementation under test")
 
-    def __repr__(self) -> str:
-        return f"<absent {self._name}>"
+def _absent(name: str) -> type:
+    """Stands for a name imported from a missing ``tinyio`` submodule: a class, so ``except`` and ``isinstance`` work."""
+    absent = _AbsentType(name.rsplit(".", 1)[-1], (Exception,), {"__module__": name.rsplit(".", 1)[0]})
+    absent.__qualname__ = name
+    return absent
 
 
 class _Placeholder(types.ModuleType):
     def __getattr__(self, attribute: str) -> Any:
         if attribute.startswith("__"):
             raise AttributeError(attribute)
-        return _Absent(f"{self.__name__}.{attribute}")
+        return _absent(f"{self.__name__}.{attribute}")
 
 
 class _Placeholders(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -332,11 +374,14 @@ def _missing(error: BaseException, prefixes: tuple[str, ...], home: str) -> str 
 
 
 # -------------------------------------------------------------------------------------------------- reporting
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
+
+
 def first_line(text: str) -> str:
-    """The first non-blank line of ``text``, stripped."""
+    """The first non-blank line of ``text``, stripped, with memory addresses blanked so that reports are stable."""
     for line in text.splitlines():
         if line.strip():
-            return line.strip()
+            return _ADDRESS.sub("0x…", line.strip())
     return ""
 
 

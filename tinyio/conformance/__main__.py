@@ -68,6 +68,7 @@ def command(implementation: str, tests: Path, report: Path, timeout: float, extr
     """The child pytest command line."""
     args = [sys.executable, "-m", "pytest", str(tests), "-q", "--no-header", "--tb=no", "-rN", "-o", "addopts="]
     args += ["-p", "no:cacheprovider", "-p", "no:cov", "-p", "no:randomly", "-p", "no:xdist"]
+    args += ["--continue-on-collection-errors"]  # one broken test file must not hide the others' results
     if not _plugin_is_installed():
         args += ["-p", "tinyio.pytest_plugin"]
     if timeout > 0 and importlib.util.find_spec("pytest_timeout") is not None:

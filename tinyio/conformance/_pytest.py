@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import linecache
 import os
+import re
 import sys
 import types
 from collections.abc import Generator
@@ -19,7 +21,7 @@ from typing import IO, Any
 
 import pytest
 
-from . import KIT_AREAS, exit_status, format_rst, format_table, load, missing_feature, summarise
+from . import applies, exit_status, first_line, format_rst, format_table, load, missing_feature, summarise
 
 __all__ = ["Kit", "add_options", "describe", "start"]
 
@@ -82,9 +84,28 @@ def _difference(error: BaseException) -> str:
     """The first line of what went wrong, looking through a ``pytest.fail`` raised while handling the real error."""
     if type(error).__name__ == "Failed" and (error.__cause__ or error.__context__) is not None:
         error = error.__cause__ or error.__context__  # type: ignore[assignment]
-    text = str(error)
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = first_line(str(error))
+    if not first and isinstance(error, AssertionError) and error.__traceback__ is not None:
+        tb = error.__traceback__  # a bare `assert` that pytest did not rewrite (an exec-ed example): show its line
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        first = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+        first = first and f"{first}  (line {tb.tb_lineno})"
     return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+_SPEC_MARK = re.compile(r"mark\.spec\(([^)]*)\)")
+_RULE = re.compile(r"""["']([a-z0-9-]+/[a-z0-9-]+)["']""")
+
+
+def _cited_in(path: Path) -> list[str]:
+    """The rules a test file cites, read from its source (for a file that cannot be imported)."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    cited = {rule for mark in _SPEC_MARK.finditer(source) for rule in _RULE.findall(mark.group(1))}
+    return sorted(rule for rule in cited if applies([rule], internals=False))
 
 
 class Kit:
@@ -116,15 +137,49 @@ class Kit:
         keep, drop = [], []
         for item in items:
             rules = [rule for mark in item.iter_markers("spec") for rule in mark.args if isinstance(rule, str)]
-            own = all(rule.split("/")[0] in KIT_AREAS for rule in rules)
-            if not rules or own or item.get_closest_marker("internals") is not None:
-                drop.append(item)
-            else:
+            if applies(rules, internals=item.get_closest_marker("internals") is not None):
                 keep.append(item)
                 self.rules[item.nodeid] = rules
+            else:
+                drop.append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, Any, Any]:
+        # A test file that needs a missing feature to be imported at all (a module-level `from tinyio.testing import
+        # X` that is then used) cannot be collected; its rules are not implemented, not failed.
+        errors: list[BaseException] = []
+        collect = collector.collect
+
+        def collect_and_keep_error() -> Any:
+            try:
+                return collect()
+            except BaseException as error:
+                errors.append(error)
+                raise
+
+        collector.collect = collect_and_keep_error  # type: ignore[method-assign]
+        try:
+            report = yield
+        finally:
+            del collector.collect
+        missing = missing_feature(errors[0], self.module) if errors and report.failed else None
+        if missing is not None:  # spec: conformance/not-implemented
+            path = Path(str(getattr(collector, "path", "")))
+            report.outcome = "skipped"
+            report.longrepr = (str(path), 0, f"not implemented: {missing} (needed to import the test file)")
+            record = {
+                "kind": "test",
+                "nodeid": report.nodeid,
+                "rules": _cited_in(path),
+                "outcome": "not-implemented",
+                "message": missing,
+            }
+            self.records.append(record)
+            self._write(record)
+        return report
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
