@@ -128,7 +128,7 @@ class Loop:
         If anything fails, every coroutine is cancelled and the first error is raised -- alone, or in a
         :class:`BaseExceptionGroup` as ``exception_group`` says (spec: ``errors/group``).
         """
-        self._start(coro)
+        self._start(coro, exception_group)
         try:
             while True:
                 self._advance(until_blocked=True)
@@ -155,7 +155,7 @@ class Loop:
         run until a timer, a thread or an event wakes the loop; ``StopIteration.value`` is the result. Leaving the
         ``with`` block before the coroutine has finished cancels everything (spec: ``runtime/leave-early``).
         """
-        self._start(coro)
+        self._start(coro, exception_group)
         steps = self._steps(exception_group)
         try:
             yield steps
@@ -189,7 +189,7 @@ class Loop:
         return result
 
     # ------------------------------------------------------------------------------------------- start and end
-    def _start(self, coro: object) -> None:
+    def _start(self, coro: object, exception_group: object) -> None:
         if self._is_running:  # spec: misuse/reentrant
             raise RuntimeError(
                 "this Loop is already running; to run a coroutine inside a coroutine, use a new tinyio.Loop() "
@@ -198,6 +198,8 @@ class Loop:
         problem = self._unusable(coro)
         if problem is not None:  # spec: misuse/run-argument, misuse/started-elsewhere
             raise problem
+        if exception_group is not None and type(exception_group) is not bool:  # spec: misuse/run-argument
+            raise TypeError(f"exception_group must be None, True or False, got {exception_group!r:.80}")
         assert isinstance(coro, _GeneratorType)
         self._reset()
         self._is_running = True
