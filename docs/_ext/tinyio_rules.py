@@ -1,0 +1,199 @@
+"""Spec rules in Sphinx: the ``rule`` directive, the ``:rule:`` role, and automatic links from rule IDs.
+
+``spec/*.rst`` states every behaviour of tinyio as a rule with a stable ID ``area/name``::
+
+    .. rule:: gather/order
+
+       A gather MUST resume its waiter with a list ...
+
+This extension renders each rule as a box whose heading is its ID, with the HTML anchor ``rule-<area>-<name>``
+(``gather/order`` -> ``#rule-gather-order``) and an index entry, and lets any page link to it with
+``:rule:`gather/order``` (or ``:rule:`the order of results <gather/order>```). A link to an ID that no rule defines is
+a warning, so a build with ``-W`` fails on it. The anchors are part of the public surface (the README and other
+projects link to them): never change how they are derived.
+
+Docstrings cite rules as ````time/sleep```` (plain inline literals, so that they read well in ``help()``); every inline
+literal whose whole text is a known rule ID becomes a link to that rule too, wherever it appears.
+
+Rules are kept in a small domain (``rule``), which is what makes them appear in ``objects.inv`` as ``rule:rule``
+entries and keeps incremental and parallel builds correct.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.builders import Builder
+from sphinx.domains import Domain, ObjType
+from sphinx.environment import BuildEnvironment
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective, SphinxRole
+from sphinx.util.nodes import make_refnode, split_explicit_title
+
+logger = logging.getLogger(__name__)
+
+RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*")
+
+
+def anchor_of(rule_id: str) -> str:
+    """The HTML id of a rule: ``gather/order`` -> ``rule-gather-order``. Stable: other sites link to it."""
+    return "rule-" + rule_id.replace("/", "-")
+
+
+class RuleDirective(SphinxDirective):
+    """``.. rule:: area/name`` followed by the rule's indented statement and examples."""
+
+    required_arguments = 1
+    optional_arguments = 0
+    final_argument_whitespace = False
+    has_content = True
+    option_spec = {"class": directives.class_option}
+
+    def run(self) -> list[nodes.Node]:
+        rule_id = self.arguments[0].strip()
+        if not RULE_ID.fullmatch(rule_id):
+            logger.warning(
+                "rule ID %r is not of the form area/name (lowercase letters, digits and '-')",
+                rule_id,
+                location=self.get_location(),
+            )
+        anchor = anchor_of(rule_id)
+        box = nodes.container(classes=["tinyio-rule", *self.options.get("class", [])])
+        box["ids"].append(anchor)
+        box["rule_id"] = rule_id
+        self.set_source_info(box)
+
+        heading = nodes.paragraph(classes=["tinyio-rule-id"])
+        heading += nodes.literal(rule_id, rule_id)
+        heading += nodes.reference("", "¶", refid=anchor, classes=["headerlink"], reftitle="Link to this rule")
+        box += heading
+
+        index = addnodes.index(entries=[("single", f"{rule_id} (rule)", anchor, "", None)])
+        body = nodes.container(classes=["tinyio-rule-body"])
+        self.state.nested_parse(self.content, self.content_offset, body)
+        box += body
+
+        domain: RuleDomain = self.env.domains["rule"]  # type: ignore[assignment]
+        domain.note_rule(rule_id, anchor, self.get_location())
+        return [index, box]
+
+
+class RuleRole(SphinxRole):
+    """``:rule:`area/name``` or ``:rule:`text <area/name>```: a link to a rule; unknown IDs warn."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        explicit, title, target = split_explicit_title(self.text)
+        target = target.strip()
+        ref = addnodes.pending_xref(
+            self.rawtext,
+            refdomain="rule",
+            reftype="rule",
+            reftarget=target,
+            refexplicit=explicit,
+            refwarn=True,  # an unknown rule ID is a warning (and an error under -W)
+            refdoc=self.env.docname,
+        )
+        inner = nodes.literal(self.rawtext, title, classes=["xref", "rule"])
+        ref += inner
+        self.set_source_info(ref)
+        return [ref], []
+
+
+class RuleDomain(Domain):
+    """Where rules are recorded: ``data["rules"]`` maps an ID to ``(docname, anchor)``."""
+
+    name = "rule"
+    label = "Spec rule"
+    object_types = {"rule": ObjType("rule", "rule")}
+    initial_data: dict[str, Any] = {"rules": {}}
+    dangling_warnings = {"rule": "unknown spec rule %(target)r (no '.. rule:: %(target)s' in spec/)"}
+    data_version = 1
+
+    @property
+    def rules(self) -> dict[str, tuple[str, str]]:
+        return self.data.setdefault("rules", {})  # type: ignore[no-any-return]
+
+    def note_rule(self, rule_id: str, anchor: str, location: Any) -> None:
+        if rule_id in self.rules:
+            other = self.rules[rule_id][0]
+            logger.warning("rule %s is defined twice (also in %s)", rule_id, other, location=location)
+        self.rules[rule_id] = (self.env.docname, anchor)
+
+    def clear_doc(self, docname: str) -> None:
+        for rule_id, (doc, _) in list(self.rules.items()):
+            if doc == docname:
+                del self.rules[rule_id]
+
+    def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
+        wanted = set(docnames)
+        for rule_id, (doc, anchor) in otherdata["rules"].items():
+            if doc in wanted:
+                self.rules[rule_id] = (doc, anchor)
+
+    def resolve_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        typ: str,
+        target: str,
+        node: addnodes.pending_xref,
+        contnode: nodes.Element,
+    ) -> nodes.reference | None:
+        found = self.rules.get(target)
+        if found is None:
+            return None
+        docname, anchor = found
+        return make_refnode(builder, fromdocname, docname, anchor, contnode, f"spec rule {target}")
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: addnodes.pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        ref = self.resolve_xref(env, fromdocname, builder, "rule", target, node, contnode)
+        return [] if ref is None else [("rule:rule", ref)]
+
+    def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
+        for rule_id, (docname, anchor) in sorted(self.rules.items()):
+            yield rule_id, rule_id, "rule", docname, anchor, 1
+
+
+class LinkRuleLiterals(SphinxPostTransform):
+    """Turn every inline literal that is exactly a known rule ID (as docstrings write them) into a link to it."""
+
+    default_priority = 5  # before the references resolver (10) is irrelevant: we make finished references
+
+    def run(self, **kwargs: Any) -> None:
+        domain: RuleDomain = self.env.domains["rule"]  # type: ignore[assignment]
+        rules = domain.rules
+        for literal in list(self.document.findall(nodes.literal)):
+            text = literal.astext()
+            if text not in rules or isinstance(literal.parent, (nodes.reference, addnodes.pending_xref)):
+                continue
+            if "xref" in literal["classes"] or isinstance(literal.parent, nodes.paragraph) and (
+                "tinyio-rule-id" in literal.parent["classes"]
+            ):
+                continue
+            docname, anchor = rules[text]
+            ref = make_refnode(self.app.builder, self.env.docname, docname, anchor, literal.deepcopy(), f"spec rule {text}")
+            literal.replace_self(ref)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_domain(RuleDomain)
+    app.add_directive("rule", RuleDirective)
+    app.add_role("rule", RuleRole())
+    app.add_post_transform(LinkRuleLiterals)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
