@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]  # the repository: docs/_ext/ -> docs
 
 def run_example(path: Path, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
     """Run an example as a user would (``python examples/x.py`` from the repository root); stderr joins stdout."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
     env.pop("PYTHONWARNINGS", None)
     return subprocess.run(
         [sys.executable, str(path.relative_to(ROOT))],
