@@ -24,6 +24,7 @@ extensions = [
     "tinyio_rules",
     "tinyio_examples",
     "tinyio_api",
+    "tinyio_diagrams",
 ]
 
 # spec/ (the normative rules, owned by the spec) is part of the site through the symlink docs/spec -> ../spec; every

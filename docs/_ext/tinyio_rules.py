@@ -82,7 +82,83 @@ class RuleDirective(SphinxDirective):
 
         domain: RuleDomain = self.env.domains["rule"]  # type: ignore[assignment]
         domain.note_rule(rule_id, anchor, self.get_location())
+        if any(_is_deviation(paragraph) for paragraph in body.findall(nodes.paragraph)):
+            domain.deviations[rule_id] = (self.env.docname, anchor)
         return [index, box]
+
+
+DEVIATION = "Deviation from tinyio 0.4.0"
+
+
+def _is_deviation(paragraph: nodes.paragraph) -> bool:
+    return paragraph.astext().startswith(DEVIATION)
+
+
+class deviation_table(nodes.General, nodes.Element):  # noqa: N801 (docutils node classes are lowercase)
+    """Placeholder for the table of every rule that deviates from tinyio 0.4.0; filled once all pages are read."""
+
+
+class DeviationTable(SphinxDirective):
+    """``.. deviations-from-0.4.0::``: a table of every rule whose text says "Deviation from tinyio 0.4.0"."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        return [deviation_table()]
+
+
+class FillDeviationTables(SphinxPostTransform):
+    """Replace each placeholder by a table: the rule (a link) and its "Deviation from tinyio 0.4.0" paragraph.
+
+    Runs before references are resolved, so the copied paragraphs' own references (``:class:``, ``:rule:``) resolve
+    as if they had been written on this page.
+    """
+
+    default_priority = 4
+
+    def run(self, **kwargs: Any) -> None:
+        placeholders = list(self.document.findall(deviation_table))
+        if not placeholders:
+            return
+        domain: RuleDomain = self.env.domains["rule"]  # type: ignore[assignment]
+        rows: list[nodes.row] = []
+        for rule_id, (docname, anchor) in sorted(domain.deviations.items()):
+            source = self.env.get_doctree(docname)
+            paragraphs: list[nodes.Node] = []
+            for box in source.findall(nodes.container):
+                if anchor in box["ids"]:
+                    paragraphs = [p.deepcopy() for p in box.findall(nodes.paragraph) if _is_deviation(p)]
+                    break
+            for paragraph in paragraphs:  # drop the "Deviation from tinyio 0.4.0:" prefix, which the table says
+                first = paragraph[0] if len(paragraph) else None
+                if isinstance(first, nodes.Text):
+                    rest = str(first)[len(DEVIATION) :].lstrip(":").lstrip()
+                    paragraph.replace(first, nodes.Text(rest[:1].upper() + rest[1:]))
+            link = addnodes.pending_xref(
+                "", refdomain="rule", reftype="rule", reftarget=rule_id, refexplicit=False, refwarn=True,
+                refdoc=self.env.docname,
+            )  # fmt: skip
+            link += nodes.literal(rule_id, rule_id, classes=["xref", "rule"])
+            row = nodes.row()
+            row += nodes.entry("", nodes.paragraph("", "", link))
+            row += nodes.entry("", *paragraphs)
+            rows.append(row)
+        for placeholder in placeholders:
+            table = nodes.table(classes=["tinyio-deviations"])
+            group = nodes.tgroup(cols=2)
+            table += group
+            group += nodes.colspec(colwidth=1)
+            group += nodes.colspec(colwidth=4)
+            head = nodes.thead()
+            header = nodes.row()
+            header += nodes.entry("", nodes.paragraph("", "Rule"))
+            header += nodes.entry("", nodes.paragraph("", "What tinyio 0.4.0 did, and why tinyio now does otherwise"))
+            head += header
+            group += head
+            body = nodes.tbody()
+            body.extend(row.deepcopy() for row in rows)
+            group += body
+            placeholder.replace_self(table if rows else nodes.paragraph("", "No rule deviates from tinyio 0.4.0."))
 
 
 class RuleRole(SphinxRole):
@@ -112,13 +188,17 @@ class RuleDomain(Domain):
     name = "rule"
     label = "Spec rule"
     object_types = {"rule": ObjType("rule", "rule")}
-    initial_data: dict[str, Any] = {"rules": {}}
+    initial_data: dict[str, Any] = {"rules": {}, "deviations": {}}
     dangling_warnings = {"rule": "unknown spec rule %(target)r (no '.. rule:: %(target)s' in spec/)"}
-    data_version = 1
+    data_version = 2
 
     @property
     def rules(self) -> dict[str, tuple[str, str]]:
         return self.data.setdefault("rules", {})  # type: ignore[no-any-return]
+
+    @property
+    def deviations(self) -> dict[str, tuple[str, str]]:
+        return self.data.setdefault("deviations", {})  # type: ignore[no-any-return]
 
     def note_rule(self, rule_id: str, anchor: str, location: Any) -> None:
         if rule_id in self.rules:
@@ -127,15 +207,17 @@ class RuleDomain(Domain):
         self.rules[rule_id] = (self.env.docname, anchor)
 
     def clear_doc(self, docname: str) -> None:
-        for rule_id, (doc, _) in list(self.rules.items()):
-            if doc == docname:
-                del self.rules[rule_id]
+        for table in (self.rules, self.deviations):
+            for rule_id, (doc, _) in list(table.items()):
+                if doc == docname:
+                    del table[rule_id]
 
     def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
         wanted = set(docnames)
-        for rule_id, (doc, anchor) in otherdata["rules"].items():
-            if doc in wanted:
-                self.rules[rule_id] = (doc, anchor)
+        for key, table in (("rules", self.rules), ("deviations", self.deviations)):
+            for rule_id, (doc, anchor) in otherdata.get(key, {}).items():
+                if doc in wanted:
+                    table[rule_id] = (doc, anchor)
 
     def resolve_xref(
         self,
@@ -173,7 +255,7 @@ class RuleDomain(Domain):
 class LinkRuleLiterals(SphinxPostTransform):
     """Turn every inline literal that is exactly a known rule ID (as docstrings write them) into a link to it."""
 
-    default_priority = 5  # before the references resolver (10) is irrelevant: we make finished references
+    default_priority = 5  # after the deviation tables are filled (4), so their literals link too
 
     def run(self, **kwargs: Any) -> None:
         domain: RuleDomain = self.env.domains["rule"]  # type: ignore[assignment]
@@ -196,4 +278,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("rule", RuleDirective)
     app.add_role("rule", RuleRole())
     app.add_post_transform(LinkRuleLiterals)
+    app.add_node(deviation_table)
+    app.add_directive("deviations-from-0.4.0", DeviationTable)
+    app.add_post_transform(FillDeviationTables)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
