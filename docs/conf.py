@@ -46,7 +46,6 @@ html_static_path = ["_static"]
 html_css_files = ["tinyio.css"]
 html_theme_options = {"navigation_with_keys": True}
 html_show_sourcelink = False
-pygments_style = "sphinx"
 
 # spec/index.rst ends its toctree with glob patterns that pick up spec pages still to be written (sync, pool, ...);
 # until they exist the patterns match nothing, which is expected, not a mistake.

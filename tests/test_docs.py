@@ -107,7 +107,12 @@ def inventory(site: Path) -> dict[str, dict[str, str]]:
     with open(site / "objects.inv", "rb") as file:
         loaded = InventoryFile.load(file, "", lambda base, uri: uri)
     data = getattr(loaded, "data", loaded)  # Sphinx >= 8.2 returns an object with .data
-    return {kind: {name: item[2] for name, item in items.items()} for kind, items in data.items()}
+    return {kind: {name: _uri(item) for name, item in items.items()} for kind, items in data.items()}
+
+
+def _uri(item: object) -> str:
+    uri = getattr(item, "uri", None)  # Sphinx >= 8.2; older ones give a tuple (project, version, uri, display name)
+    return uri if isinstance(uri, str) else item[2]  # type: ignore[index,no-any-return]
 
 
 def public_names() -> list[str]:
@@ -158,7 +163,7 @@ def test_every_rule_has_its_stable_anchor(site: Path) -> None:
 
 def build_tiny_site(tmp_path: Path, pages: dict[str, str]) -> subprocess.CompletedProcess[str]:
     src = tmp_path / "src"
-    src.mkdir()
+    src.mkdir(parents=True)
     (src / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(DOCS / '_ext')!r})\nextensions = ['tinyio_rules']\n", encoding="utf-8"
     )

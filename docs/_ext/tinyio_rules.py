@@ -94,6 +94,26 @@ def _is_deviation(paragraph: nodes.paragraph) -> bool:
     return paragraph.astext().startswith(DEVIATION)
 
 
+def _in_rule(node: nodes.Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.container) and "tinyio-rule" in parent["classes"]:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _page_deviations(doctree: nodes.Node) -> list[nodes.paragraph]:
+    """Deviation paragraphs that are not part of a rule (a page's introduction may state one for the whole page)."""
+    return [p for p in doctree.findall(nodes.paragraph) if _is_deviation(p) and not _in_rule(p)]
+
+
+def note_page_deviations(app: Sphinx, doctree: nodes.document) -> None:
+    domain: RuleDomain = app.env.domains["rule"]  # type: ignore[assignment]
+    if _page_deviations(doctree):
+        domain.page_deviations[app.env.docname] = (app.env.docname, "")
+
+
 class deviation_table(nodes.General, nodes.Element):  # noqa: N801 (docutils node classes are lowercase)
     """Placeholder for the table of every rule that deviates from tinyio 0.4.0; filled once all pages are read."""
 
@@ -122,11 +142,15 @@ class FillDeviationTables(SphinxPostTransform):
             return
         domain: RuleDomain = self.env.domains["rule"]  # type: ignore[assignment]
         rows: list[nodes.row] = []
-        for rule_id, (docname, anchor) in sorted(domain.deviations.items()):
+        entries = [(docname, None) for docname in sorted(domain.page_deviations)]
+        entries += [(docname, rule_id) for rule_id, (docname, _) in sorted(domain.deviations.items())]
+        for docname, rule_id in entries:
             source = self.env.get_doctree(docname)
             paragraphs: list[nodes.Node] = []
-            for box in source.findall(nodes.container):
-                if anchor in box["ids"]:
+            if rule_id is None:
+                paragraphs = [p.deepcopy() for p in _page_deviations(source)]
+            for box in source.findall(nodes.container) if rule_id is not None else ():
+                if anchor_of(rule_id) in box["ids"]:
                     paragraphs = [p.deepcopy() for p in box.findall(nodes.paragraph) if _is_deviation(p)]
                     break
             for paragraph in paragraphs:  # drop the "Deviation from tinyio 0.4.0:" prefix, which the table says
@@ -134,11 +158,18 @@ class FillDeviationTables(SphinxPostTransform):
                 if isinstance(first, nodes.Text):
                     rest = str(first)[len(DEVIATION) :].lstrip(":").lstrip()
                     paragraph.replace(first, nodes.Text(rest[:1].upper() + rest[1:]))
-            link = addnodes.pending_xref(
-                "", refdomain="rule", reftype="rule", reftarget=rule_id, refexplicit=False, refwarn=True,
-                refdoc=self.env.docname,
-            )  # fmt: skip
-            link += nodes.literal(rule_id, rule_id, classes=["xref", "rule"])
+            if rule_id is None:  # the whole page: link to it by its title
+                link = addnodes.pending_xref(
+                    "", refdomain="std", reftype="doc", reftarget="/" + docname, refexplicit=False, refwarn=True,
+                    refdoc=self.env.docname,
+                )  # fmt: skip
+                link += nodes.inline("", "", classes=["xref", "std", "std-doc"])
+            else:
+                link = addnodes.pending_xref(
+                    "", refdomain="rule", reftype="rule", reftarget=rule_id, refexplicit=False, refwarn=True,
+                    refdoc=self.env.docname,
+                )  # fmt: skip
+                link += nodes.literal(rule_id, rule_id, classes=["xref", "rule"])
             row = nodes.row()
             row += nodes.entry("", nodes.paragraph("", "", link))
             row += nodes.entry("", *paragraphs)
@@ -151,7 +182,7 @@ class FillDeviationTables(SphinxPostTransform):
             group += nodes.colspec(colwidth=4)
             head = nodes.thead()
             header = nodes.row()
-            header += nodes.entry("", nodes.paragraph("", "Rule"))
+            header += nodes.entry("", nodes.paragraph("", "Rule (or page)"))
             header += nodes.entry("", nodes.paragraph("", "What tinyio 0.4.0 did, and why tinyio now does otherwise"))
             head += header
             group += head
@@ -188,13 +219,17 @@ class RuleDomain(Domain):
     name = "rule"
     label = "Spec rule"
     object_types = {"rule": ObjType("rule", "rule")}
-    initial_data: dict[str, Any] = {"rules": {}, "deviations": {}}
+    initial_data: dict[str, Any] = {"rules": {}, "deviations": {}, "page_deviations": {}}
     dangling_warnings = {"rule": "unknown spec rule %(target)r (no '.. rule:: %(target)s' in spec/)"}
     data_version = 2
 
     @property
     def rules(self) -> dict[str, tuple[str, str]]:
         return self.data.setdefault("rules", {})  # type: ignore[no-any-return]
+
+    @property
+    def page_deviations(self) -> dict[str, tuple[str, str]]:
+        return self.data.setdefault("page_deviations", {})  # type: ignore[no-any-return]
 
     @property
     def deviations(self) -> dict[str, tuple[str, str]]:
@@ -207,14 +242,15 @@ class RuleDomain(Domain):
         self.rules[rule_id] = (self.env.docname, anchor)
 
     def clear_doc(self, docname: str) -> None:
-        for table in (self.rules, self.deviations):
+        for table in (self.rules, self.deviations, self.page_deviations):
             for rule_id, (doc, _) in list(table.items()):
                 if doc == docname:
                     del table[rule_id]
 
     def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
         wanted = set(docnames)
-        for key, table in (("rules", self.rules), ("deviations", self.deviations)):
+        tables = (("rules", self.rules), ("deviations", self.deviations), ("page_deviations", self.page_deviations))
+        for key, table in tables:
             for rule_id, (doc, anchor) in otherdata.get(key, {}).items():
                 if doc in wanted:
                     table[rule_id] = (doc, anchor)
@@ -281,4 +317,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(deviation_table)
     app.add_directive("deviations-from-0.4.0", DeviationTable)
     app.add_post_transform(FillDeviationTables)
+    app.connect("doctree-read", note_page_deviations)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
