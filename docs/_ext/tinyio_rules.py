@@ -207,7 +207,9 @@ class RuleRole(SphinxRole):
             refwarn=True,  # an unknown rule ID is a warning (and an error under -W)
             refdoc=self.env.docname,
         )
-        inner = nodes.literal(self.rawtext, title, classes=["xref", "rule"])
+        # The ID reads as code; an explicit title ("the order of results <gather/order>") reads as text.
+        kind = nodes.inline if explicit else nodes.literal
+        inner = kind(self.rawtext, title, classes=["xref", "rule"])
         ref += inner
         self.set_source_info(ref)
         return [ref], []
