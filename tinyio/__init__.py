@@ -3,6 +3,7 @@
 The semantics live in ``spec/``; every rule there has an ID ``area/name`` that the code and the tests cite.
 """
 
+from ._bridges import from_asyncio, from_trio, to_asyncio, to_trio
 from ._errors import CancelledError
 from ._event import Event, sleep
 from ._executor import run_in_executor
@@ -21,7 +22,11 @@ __all__ = [
     "Loop",
     "Semaphore",
     "ThreadPool",
+    "from_asyncio",
+    "from_trio",
     "run_in_executor",
     "run_in_thread",
     "sleep",
+    "to_asyncio",
+    "to_trio",
 ]

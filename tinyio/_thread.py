@@ -52,9 +52,14 @@ class _ThreadCall:
     """One call of ``fn(*args, **kwargs)`` in a worker thread, on behalf of the coroutine ``gen``.
 
     ``on_done``, if set, is called in the worker once the call can no longer be cancelled (a pool frees its slot).
+    ``canceller``, if set, replaces the asynchronous exception as the way to cancel the running function: a bridge
+    cancels the foreign loop's task instead of raising inside the foreign loop's machinery.
     """
 
-    __slots__ = ("fn", "args", "kwargs", "gen", "ok", "value", "on_done", "_lock", "_state", "_thread_id", "_cancelled")
+    __slots__ = (
+        "fn", "args", "kwargs", "gen", "ok", "value", "on_done", "canceller", "_lock", "_state", "_thread_id",
+        "_cancelled",
+    )  # fmt: skip
 
     def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.fn = fn
@@ -64,6 +69,7 @@ class _ThreadCall:
         self.ok = False
         self.value: Any = None
         self.on_done: Callable[[], None] | None = None
+        self.canceller: Callable[[], None] | None = None
         self._lock = threading.Lock()
         self._state = _PENDING
         self._thread_id: int | None = None
@@ -99,7 +105,7 @@ class _ThreadCall:
                     outcome = self._call()
                 with self._lock:
                     self._state = _DONE
-                    if self._cancelled:  # withdraw one that is pending but not yet raised
+                    if self._cancelled and self.canceller is None:  # withdraw one that is pending, not yet raised
                         _set_async_exc(self._thread_id, None)  # type: ignore[arg-type]
                 break
             except CancelledError as late:  # spec: threads/no-late-cancel
@@ -123,14 +129,17 @@ class _ThreadCall:
 
     def cancel(self) -> bool:
         """Deliver :class:`CancelledError` to the thread; ``False`` if the function has already finished."""
+        canceller = self.canceller
         with self._lock:
             if self._state == _DONE:
                 return False
             self._cancelled = True
             thread_id = self._thread_id
-            if thread_id is not None:
+            if thread_id is not None and canceller is None:
                 _set_async_exc(thread_id, CancelledError)
-        if thread_id is not None:
+        if canceller is not None:
+            canceller()
+        elif thread_id is not None:
             for wakeup in loops_by_thread.get(thread_id, ()):  # spec: nesting/thread-cancel
                 wakeup.set()
         return True
