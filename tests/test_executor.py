@@ -22,11 +22,12 @@ GATE_TIMEOUT = 20.0  # a safety net against hangs only
 
 _gate: Any = None  # set in each worker process by the pool's initializer
 _ran: Any = None
+_started: Any = None
 
 
-def _init_gate(gate: Any, ran: Any) -> None:
-    global _gate, _ran
-    _gate, _ran = gate, ran
+def _init_gate(gate: Any, ran: Any, started: Any) -> None:
+    global _gate, _ran, _started
+    _gate, _ran, _started = gate, ran, started
 
 
 def _mark_ran() -> None:
@@ -34,6 +35,7 @@ def _mark_ran() -> None:
 
 
 def _wait_gate() -> str:
+    _started.set()
     assert _gate.wait(GATE_TIMEOUT)
     return "opened"
 
@@ -65,12 +67,12 @@ def mp_context() -> Any:
 
 
 @pytest.fixture(scope="module")
-def process_pool(mp_context: Any) -> Iterator[tuple[concurrent.futures.ProcessPoolExecutor, Any, Any]]:
-    gate, ran = mp_context.Event(), mp_context.Event()
+def process_pool(mp_context: Any) -> Iterator[tuple[concurrent.futures.ProcessPoolExecutor, Any, Any, Any]]:
+    gate, ran, started = mp_context.Event(), mp_context.Event(), mp_context.Event()
     with concurrent.futures.ProcessPoolExecutor(
-        max_workers=1, mp_context=mp_context, initializer=_init_gate, initargs=(gate, ran)
+        max_workers=1, mp_context=mp_context, initializer=_init_gate, initargs=(gate, ran, started)
     ) as executor:
-        yield executor, gate, ran
+        yield executor, gate, ran, started
         gate.set()
 
 
@@ -97,9 +99,9 @@ def test_docstring_example_runs() -> None:
 # ------------------------------------------------------------------------------------------------ executor/run
 @pytest.mark.spec("executor/run")
 def test_process_pool_runs_the_call_in_another_process(
-    process_pool: tuple[concurrent.futures.ProcessPoolExecutor, Any, Any],
+    process_pool: tuple[concurrent.futures.ProcessPoolExecutor, Any, Any, Any],
 ) -> None:
-    executor, _, _ = process_pool
+    executor, _, _, _ = process_pool
 
     def main() -> tinyio.Coro[tuple[int, list[int]]]:
         pid = yield tinyio.run_in_executor(executor, _pid)
@@ -166,9 +168,9 @@ def test_any_object_with_submit_works_and_a_done_future_costs_a_checkpoint() -> 
 # ---------------------------------------------------------------------------------------------- executor/error
 @pytest.mark.spec("executor/error")
 def test_process_error_crashes_the_loop_with_the_remote_traceback(
-    process_pool: tuple[concurrent.futures.ProcessPoolExecutor, Any, Any],
+    process_pool: tuple[concurrent.futures.ProcessPoolExecutor, Any, Any, Any],
 ) -> None:
-    executor, _, _ = process_pool
+    executor, _, _, _ = process_pool
 
     def main() -> tinyio.Coro[None]:
         yield tinyio.run_in_executor(executor, _fail, "in the child")
@@ -228,10 +230,11 @@ def test_a_future_cancelled_by_someone_else_raises_its_cancelled_error() -> None
 # --------------------------------------------------------------------------------------------- executor/cancel
 @pytest.mark.spec("executor/cancel")
 def test_crash_cancels_queued_process_calls_and_does_not_wait_for_the_running_one(
-    process_pool: tuple[concurrent.futures.ProcessPoolExecutor, Any, Any],
+    process_pool: tuple[concurrent.futures.ProcessPoolExecutor, Any, Any, Any],
 ) -> None:
-    executor, gate, ran = process_pool
+    executor, gate, ran, started = process_pool
     gate.clear()
+    started.clear()
     futures: list[concurrent.futures.Future[Any]] = []
     original_submit = executor.submit
 
@@ -245,6 +248,7 @@ def test_crash_cancels_queued_process_calls_and_does_not_wait_for_the_running_on
 
         def main() -> tinyio.Coro[None]:
             yield {tinyio.run_in_executor(executor, _wait_gate)}  # occupies the only worker process
+            assert (yield tinyio.run_in_thread(started.wait, GATE_TIMEOUT))
             for _ in range(6):
                 yield {tinyio.run_in_executor(executor, _mark_ran)}
             raise ValueError("boom")
@@ -255,7 +259,7 @@ def test_crash_cancels_queued_process_calls_and_does_not_wait_for_the_running_on
         # A process pool moves a call or two beyond its workers into its call queue, where it counts as running and
         # can no longer be cancelled (spec: executor/cancel names this limit); the others were cancelled.
         assert sum(f.cancelled() for f in queued) >= 4
-        assert not running.done()  # still running: run returned without it
+        assert not running.done(), running  # still running: run returned without it
     finally:
         del executor.submit
         gate.set()
