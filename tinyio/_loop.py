@@ -254,12 +254,15 @@ class Loop:
             return RuntimeError(
                 f"{what}: {describe(coro)} has already finished outside this run; call its function for a new one"
             )
-        if coro.gi_suspended:  # type: ignore[attr-defined]
-            for other in _running:
-                if coro in other._alive or coro in other._results:  # spec: misuse/other-loop
+        if coro.gi_suspended or len(_running) > 1:  # type: ignore[attr-defined]
+            # spec: misuse/other-loop, nesting/one-loop — also a coroutine another loop has scheduled but not yet run.
+            # A snapshot of the running loops: loops in other threads start and end meanwhile.
+            for other in tuple(_running):
+                if other is not self and (coro in other._alive or coro in other._results):
                     return RuntimeError(
                         f"{what}: {describe(coro)} belongs to another running Loop; a coroutine belongs to one loop"
                     )
+        if coro.gi_suspended:
             return RuntimeError(  # spec: misuse/started-elsewhere
                 f"{what}: {describe(coro)} was already started outside this loop (by next(), send() or another loop)"
             )
@@ -340,12 +343,17 @@ class Loop:
             self._waiting_on[waiter] = child
         elif child in self._results:  # spec: await/finished
             self._ready.append((waiter, self._results[child]))
-        elif child.gi_suspended or child.gi_running or child.gi_frame is None:  # type: ignore[attr-defined]
-            self._throw(waiter, self._unusable(child, "cannot await") or RuntimeError("cannot await"))
-        else:  # spec: await/start — a new coroutine starts at the back of the queue
-            self._alive[child] = waiter
-            self._waiting_on[waiter] = child
-            self._ready.append((child, None))
+        else:
+            problem = None
+            # Only a generator in the wrong state, or one another running loop may own, needs a closer look.
+            if child.gi_suspended or child.gi_running or child.gi_frame is None or len(_running) > 1:  # type: ignore[attr-defined]
+                problem = self._unusable(child, "cannot await")
+            if problem is not None:  # spec: misuse/started-elsewhere, misuse/other-loop
+                self._throw(waiter, problem)
+            else:  # spec: await/start — a new coroutine starts at the back of the queue
+                self._alive[child] = waiter
+                self._waiting_on[waiter] = child
+                self._ready.append((child, None))
 
     def _request(self, gen: _Gen, out: object) -> None:
         """Everything a coroutine may yield other than ``None`` or a coroutine."""
