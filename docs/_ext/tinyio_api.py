@@ -73,9 +73,18 @@ class TinyioSubmodules(TinyioNames):
                 continue
             module = importlib.import_module(f"tinyio.{info.name}")
             title = f"``tinyio.{info.name}``"
-            lines += [title, "-" * len(title), "", f".. automodule:: tinyio.{info.name}", "   :members:", ""]
-            if not hasattr(module, "__all__"):
-                lines += ["   :undoc-members:", ""]
+            lines += [title, "-" * len(title), "", f".. automodule:: tinyio.{info.name}", ""]
+            names = getattr(module, "__all__", None)
+            if names is None:
+                lines += ["   :members:", ""]
+                continue
+            # One directive per name of __all__, so that constants without a docstring of their own (which
+            # automodule's :members: leaves out) are documented too: every name of __all__ is public.
+            for name in names:
+                directive, options = _directive_for(getattr(module, name))
+                if directive == "autoclass":
+                    options = [*options, ":undoc-members:"]
+                lines += [f".. {directive}:: tinyio.{info.name}.{name}", *(f"   {option}" for option in options), ""]
         return self._parse(lines)
 
 

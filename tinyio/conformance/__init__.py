@@ -154,7 +154,7 @@ def load(target: str) -> types.ModuleType:
 
 @contextlib.contextmanager
 def implementation(target: str) -> Iterator[types.ModuleType]:
-    """Within the ``with`` block, ``import tinyio`` gives the implementation ``target`` (see :func:`load`).
+    r"""Within the ``with`` block, ``import tinyio`` gives the implementation ``target`` (see :func:`load`).
 
     Example::
 
