@@ -250,10 +250,6 @@ class Loop:
             return TypeError(f"{what}: got {type(coro).__name__} {coro!r:.80}")
         if coro.gi_running:  # type: ignore[attr-defined]
             return RuntimeError(f"{what}: {describe(coro)} is running right now; a coroutine cannot be started twice")
-        if coro.gi_frame is None:  # type: ignore[attr-defined]  # spec: misuse/started-elsewhere
-            return RuntimeError(
-                f"{what}: {describe(coro)} has already finished outside this run; call its function for a new one"
-            )
         if coro.gi_suspended or len(_running) > 1:  # type: ignore[attr-defined]
             # spec: misuse/other-loop, nesting/one-loop — also a coroutine another loop has scheduled but not yet run.
             # A snapshot of the running loops: loops in other threads start and end meanwhile.
@@ -262,6 +258,10 @@ class Loop:
                     return RuntimeError(
                         f"{what}: {describe(coro)} belongs to another running Loop; a coroutine belongs to one loop"
                     )
+        if coro.gi_frame is None:  # type: ignore[attr-defined]  # spec: misuse/started-elsewhere
+            return RuntimeError(
+                f"{what}: {describe(coro)} has already finished outside this run; call its function for a new one"
+            )
         if coro.gi_suspended:
             return RuntimeError(  # spec: misuse/started-elsewhere
                 f"{what}: {describe(coro)} was already started outside this loop (by next(), send() or another loop)"
