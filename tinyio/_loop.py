@@ -219,6 +219,8 @@ class Loop:
             if not wakeups:
                 del loops_by_thread[self._thread_id]
         _running.pop(self, None)
+        if self._threads:  # spec: threads/joined — calls nobody waits for any more (a timeout) still get waited for
+            self._join_threads()
         if self._workers is not None:  # spec: threads/joined — the worker threads of this run end with it
             self._workers.shutdown()
         self._is_running = False
