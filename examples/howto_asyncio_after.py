@@ -23,11 +23,11 @@ def monitor(stop):
 
 def main():
     stop = tinyio.Event()
-    yield {monitor(stop)}  # runs in the background
+    yield {monitor(stop)}  # in the background
     sizes = yield [fetch("a.txt", 0.02), fetch("bb.txt", 0.01)]
     print("sizes", sizes)
     stop.set()
-    # no need to wait for monitor(): Loop.run waits for every coroutine it started
+    # Loop.run waits for monitor() by itself
     return sum(sizes)
 
 

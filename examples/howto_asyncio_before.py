@@ -22,11 +22,11 @@ async def monitor(stop):
 
 async def main():
     stop = asyncio.Event()
-    task = asyncio.create_task(monitor(stop))  # runs in the background
+    task = asyncio.create_task(monitor(stop))
     sizes = await asyncio.gather(fetch("a.txt", 0.02), fetch("bb.txt", 0.01))
     print("sizes", sizes)
     stop.set()
-    await task  # asyncio.run would cancel a task still running; wait for it
+    await task  # or asyncio.run cancels it
     return sum(sizes)
 
 

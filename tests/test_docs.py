@@ -37,6 +37,7 @@ needs_sphinx = pytest.mark.skipif(
 )
 
 EXPECTED_OUTPUT = "# Expected output:"
+REQUIRES = re.compile(r"^# Requires: ([\w.]+)$", re.MULTILINE)
 EXIT_STATUS = re.compile(r"^# Expected exit status: (\d+)$", re.MULTILINE)
 
 
@@ -64,7 +65,10 @@ def test_expectations_parser() -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[path.name for path in EXAMPLES])
 def test_example_runs_and_prints_what_it_says(example: Path) -> None:
-    want, status = expectations(example.read_text(encoding="utf-8"))
+    source = example.read_text(encoding="utf-8")
+    for module in REQUIRES.findall(source):  # an optional dependency of the example (the test extra installs it)
+        pytest.importorskip(module, reason=f"{example.name} needs {module}: pip install -e '.[test]'")
+    want, status = expectations(source)
     result = run_example(example)
     got = tidy(result.stdout)
     assert result.returncode == status, f"{example.name} exited with {result.returncode}, not {status}:\n{got}"
@@ -75,6 +79,15 @@ def test_example_runs_and_prints_what_it_says(example: Path) -> None:
             f"{example.name} printed something else than its '# Expected output:' block.\n"
             + checker.output_difference(doctest.Example("", want), got, flags)
         )
+
+
+# The tutorial's pytest example is a test file: its tests are collected here, so they run with the plugin, as they
+# would in a user's suite.
+sys.path.insert(0, str(ROOT / "examples"))
+from tutorial_test_plugin import test_retry_gives_up as test_tutorial_plugin_example_gives_up  # noqa: E402
+from tutorial_test_plugin import (  # noqa: E402
+    test_retry_waits_between_attempts as test_tutorial_plugin_example_waits,
+)
 
 
 def test_examples_exist() -> None:
@@ -221,3 +234,10 @@ def test_rule_role_links_across_pages_and_unknown_ids_fail_the_build(tmp_path: P
 
     twice = build_tiny_site(tmp_path / "twice", {"index": "Home\n====\n\n.. rule:: x/a\n\n   A.\n\n.. rule:: x/a\n\n   B.\n"})
     assert twice.returncode != 0 and "defined twice" in twice.stderr
+
+
+def test_asyncio_and_tinyio_versions_print_the_same() -> None:
+    # docs/howto/from-asyncio.rst shows the two programs side by side and says so.
+    before, after = (run_example(ROOT / "examples" / f"howto_asyncio_{name}.py") for name in ("before", "after"))
+    assert before.returncode == after.returncode == 0
+    assert before.stdout == after.stdout
