@@ -57,6 +57,10 @@ SUITE = {
         def test_hang():
             assert tinyio.wait_for_ever() is None
 
+        @pytest.mark.spec("demo/private")
+        def test_reaches_for_a_private_name():
+            assert tinyio._secret == 1
+
         @pytest.mark.internals
         @pytest.mark.spec("demo/internal")
         def test_internal():
@@ -85,6 +89,7 @@ SUITE = {
 GOOD = {
     "__init__.py": """
         from ._core import answer, double, broken, wait_for_ever, Optional
+        _secret = 1
         """,
     "_core.py": """
         def answer(exact=False):
@@ -174,6 +179,7 @@ def rows(output: str) -> dict[str, list[str]]:
 )  # fmt: skip
 def test_the_kit_reports_every_rule_of_an_implementation_called_tinyio(suite: Path, tmp_path: Path) -> None:
     implementation = write(tmp_path / "site" / "tinyio", PARTIAL)
+    (suite / "test_broken.py").write_text("import pytest\nimport no_such_module\n", encoding="utf-8")
     rst = tmp_path / "out" / "report.rst"
     started = time.monotonic()
     proc = kit(implementation, "--tests", suite, "--timeout", "2", "--rst-out", rst, cwd=tmp_path)
@@ -191,7 +197,10 @@ def test_the_kit_reports_every_rule_of_an_implementation_called_tinyio(suite: Pa
     assert table["demo/own-bug"][2].startswith("AttributeError: '_Box' object has no attribute 'value'")
     assert table["demo/hang"][:2] == ["fail", "0/1"] and "Timeout" in table["demo/hang"][2]
     assert not {"demo/internal", "conformance/report"} & set(table), "internals and the kit's own tests must not run"
-    assert "8 rules: 4 fail, 1 partial, 3 not implemented" in proc.stdout
+    assert table["demo/private"][:2] == ["skipped", "0/0"]  # not held against the implementation, but listed:
+    assert "test_api.py::test_reaches_for_a_private_name: tinyio._secret" in proc.stdout
+    assert "9 rules: 4 fail, 1 partial, 3 not implemented, 1 skipped" in proc.stdout
+    assert "collection error in tests/test_broken.py: ModuleNotFoundError: No module named 'no_such_module'" in proc.stdout
     assert took < 60, "a hang and a leaked thread must not stall the run"
     text = rst.read_text(encoding="utf-8")
     assert "   * - :rule:`demo/double`\n     - fail\n     - 0/1\n     - ``AssertionError: assert 7 == 8``" in text
@@ -225,26 +234,31 @@ def test_a_conforming_implementation_passes_by_module_name(suite: Path, tmp_path
 
 
 @pytest.mark.spec("conformance/exit-status", "conformance/load")
-def test_bad_arguments_are_refused_with_the_fix(suite: Path, tmp_path: Path) -> None:
-    proc = kit(tmp_path / "nowhere" / "tinyio", "--tests", suite, cwd=tmp_path)
-    assert proc.returncode == 2
-    assert "neither a package folder nor a .py file" in proc.stdout + proc.stderr
-    proc = kit(tmp_path, "--tests", suite, cwd=tmp_path)  # a folder, but not a package
-    assert proc.returncode == 2 and "has no __init__.py" in proc.stdout + proc.stderr
-    proc = kit("no_such_module_anywhere", "--tests", suite, cwd=tmp_path)
-    assert proc.returncode == 2 and "no module named 'no_such_module_anywhere'" in proc.stdout + proc.stderr
-    proc = kit("tinyio", "--tests", tmp_path / "no-tests", cwd=tmp_path)
-    assert proc.returncode == 2 and "does not exist" in proc.stderr
+@pytest.mark.parametrize(
+    ("target", "tests", "message"),
+    [
+        ("{tmp}/nowhere/tinyio", "{suite}", "neither a package folder nor a .py file"),
+        ("{tmp}/", "{suite}", "has no __init__.py"),
+        ("no_such_module_anywhere", "{suite}", "no module named 'no_such_module_anywhere'"),
+        ("tinyio", "{tmp}/no-tests", "does not exist"),
+    ],
+)
+def test_bad_arguments_are_refused_with_the_fix(
+    suite: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str, tests: str, message: str
+) -> None:
+    from tinyio.conformance.__main__ import main
+
+    arguments = [target.format(tmp=tmp_path), "--tests", tests.format(tmp=tmp_path, suite=suite)]
+    assert main(arguments) == 2
+    assert message in capsys.readouterr().err
 
 
-@pytest.mark.spec("conformance/exit-status", "conformance/report")
-def test_a_test_file_that_cannot_be_collected_fails_the_run(suite: Path, tmp_path: Path) -> None:
-    implementation = write(tmp_path / "site" / "tinyio", GOOD)
-    (suite / "test_broken.py").write_text("import pytest\nimport no_such_module\n", encoding="utf-8")
-    proc = kit(implementation, "--tests", suite, "--timeout", "5", cwd=tmp_path)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "collection error in tests/test_broken.py: ModuleNotFoundError: No module named 'no_such_module'" in proc.stdout
-    assert rows(proc.stdout)["demo/answer"][0] == "pass"  # the other files still ran
+@pytest.mark.spec("conformance/exit-status", "conformance/load")
+def test_an_implementation_that_fails_to_import_breaks_the_run(suite: Path, tmp_path: Path) -> None:
+    implementation = write(tmp_path / "site" / "tinyio", {"__init__.py": "raise RuntimeError('cannot start')\n"})
+    proc = kit(implementation, "--tests", suite, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "RuntimeError: cannot start" in proc.stdout and "the run did not complete" in proc.stdout
 
 
 @pytest.mark.spec("conformance/exit-status", "conformance/select", "conformance/not-implemented", "conformance/rst")

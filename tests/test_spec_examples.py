@@ -8,6 +8,7 @@ is every following line that is blank or indented deeper than the directive.
 
 from __future__ import annotations
 
+import linecache
 import re
 import textwrap
 import traceback
@@ -98,8 +99,11 @@ def test_parser_finds_nested_examples() -> None:
 @pytest.mark.parametrize(("code", "rule_id"), _cases())
 def test_spec_example(code: str, rule_id: str) -> None:
     namespace = {"__name__": f"spec_example_{rule_id.replace('/', '_').replace('-', '_')}"}
+    filename = f"<example of {rule_id}>"
+    # Register the source, so that tracebacks (and the conformance kit's first difference) show the failing line.
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
     try:
-        exec(compile(code, f"<example of {rule_id}>", "exec"), namespace)
+        exec(compile(code, filename, "exec"), namespace)
     except BaseException:  # noqa: BLE001 — report any failure, KeyboardInterrupt-like ones included, with the rule
         pytest.fail(
             f"the example of spec rule {rule_id} failed:\n\n{textwrap.indent(code, '    ')}\n{traceback.format_exc()}",

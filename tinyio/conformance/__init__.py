@@ -60,6 +60,7 @@ __all__ = [
     "format_table",
     "load",
     "missing_feature",
+    "private_name",
     "summarise",
 ]
 
@@ -332,45 +333,80 @@ def missing_feature(error: BaseException, implementation: types.ModuleType) -> s
             assert missing_feature(error, impl) == "tinyio.ThreadPool"
         assert missing_feature(ValueError("boom"), impl) is None
     """
+    kind, name = _classify(error, implementation)
+    return name if kind == "missing" else None
+
+
+def private_name(error: BaseException, implementation: types.ModuleType) -> str | None:
+    """The private name of the implementation that the test reached for, if that is what ``error`` is about.
+
+    Such a test checks how tinyio works inside, not what it does: it should be marked ``internals``, and the kit does
+    not hold its failure against the implementation (spec: ``conformance/select``).
+
+    Example::
+
+        import types
+        from tinyio.conformance import private_name
+
+        impl = types.ModuleType("tinyio")
+        try:
+            impl._core
+        except AttributeError as error:
+            assert private_name(error, impl) == "tinyio._core"
+    """
+    kind, name = _classify(error, implementation)
+    return name if kind == "private" else None
+
+
+def _classify(error: BaseException, implementation: types.ModuleType) -> tuple[str, str] | tuple[None, None]:
     prefixes = tuple({_NAME, implementation.__name__})
     origin = getattr(implementation, "__file__", None) or ""
     home = os.path.dirname(origin) if os.path.basename(origin) == "__init__.py" else origin
     for _ in range(4):  # the error itself, or what a wrapper was raised while handling
-        found = _missing(error, prefixes, home)
-        if found is not None or type(error).__name__ != "Failed":
+        found = _kind(error, prefixes, home)
+        if found[0] is not None or type(error).__name__ not in ("Failed", "CollectError"):
             return found
         inner = error.__cause__ or error.__context__
         if inner is None:
-            return None
+            break
         error = inner
-    return None
+    return None, None
 
 
-def _missing(error: BaseException, prefixes: tuple[str, ...], home: str) -> str | None:
+_CANNOT_IMPORT = re.compile(r"cannot import name '(\w+)'")
+
+
+def _private(dotted: str) -> bool:
+    return any(part.startswith("_") and not part.startswith("__") for part in dotted.split("."))
+
+
+def _kind(error: BaseException, prefixes: tuple[str, ...], home: str) -> tuple[str, str] | tuple[None, None]:
     outside = not home or not _innermost_file(error).startswith(home)
     if isinstance(error, Missing):
-        return str(error).split(" is not provided", 1)[0]
+        return "missing", str(error).split(" is not provided", 1)[0]
     if isinstance(error, NotImplementedError):
-        return f"NotImplementedError: {error}".rstrip(": ")
+        return "missing", f"NotImplementedError: {error}".rstrip(": ")
     if isinstance(error, ImportError):
-        name = error.name or ""
-        if outside and any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes):
-            return str(error)
-        return None
+        module = error.name or ""
+        if not outside or not any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes):
+            return None, None
+        match = _CANNOT_IMPORT.search(str(error))
+        dotted = f"{module}.{match.group(1)}" if match else module
+        return ("private", dotted) if _private(dotted) else ("missing", str(error))
     if isinstance(error, AttributeError):
         owner, attribute = getattr(error, "obj", None), getattr(error, "name", None)
-        if owner is None or not attribute or attribute.startswith("_") or not outside:
-            return None
+        if owner is None or not attribute or attribute.startswith("__") or not outside:
+            return None, None
         holder = owner if isinstance(owner, (type, types.ModuleType)) else type(owner)
         if not _belongs(holder, prefixes):
-            return None
+            return None, None
         where = holder.__name__ if isinstance(holder, types.ModuleType) else f"{_NAME}.{holder.__qualname__}"
-        return f"{where}.{attribute}"
+        return ("private" if attribute.startswith("_") else "missing"), f"{where}.{attribute}"
     if isinstance(error, TypeError) and outside:
         match = _UNEXPECTED_KEYWORD.search(str(error))
         if match is not None:
-            return f"{str(error).split('(')[0].split()[-1]}({match.group(1)}=...)"
-    return None
+            return "missing", f"{str(error).split('(')[0].split()[-1]}({match.group(1)}=...)"
+    return None, None
 
 
 # -------------------------------------------------------------------------------------------------- reporting
@@ -389,7 +425,7 @@ def summarise(records: Iterable[Mapping[str, Any]]) -> list[RuleResult]:
     """One :class:`RuleResult` per rule cited by the test ``records``, sorted by rule (spec: ``conformance/report``).
 
     A record is ``{"nodeid", "rules", "outcome", "message"}`` with ``outcome`` one of ``passed``, ``failed``,
-    ``not-implemented`` and ``skipped``. A rule fails if any of its tests failed; the first difference is the message
+    ``not-implemented``, ``skipped`` and ``uses-internals`` (a test that reached for a private name: not counted). A rule fails if any of its tests failed; the first difference is the message
     of its first failing test, in run order.
 
     Example::
@@ -407,7 +443,8 @@ def summarise(records: Iterable[Mapping[str, Any]]) -> list[RuleResult]:
     for rule in sorted(tests):
         outcomes = [record["outcome"] for record in tests[rule]]
         passed = outcomes.count("passed")
-        counted = [record for record in tests[rule] if record["outcome"] != "skipped"]
+        counted = [record for record in tests[rule] if record["outcome"] not in ("skipped", "uses-internals")]
+        internal = [record for record in tests[rule] if record["outcome"] == "uses-internals"]
         failed = [record for record in counted if record["outcome"] == "failed"]
         missing = [record for record in counted if record["outcome"] == "not-implemented"]
         if failed:
@@ -417,7 +454,7 @@ def summarise(records: Iterable[Mapping[str, Any]]) -> list[RuleResult]:
         elif passed:
             status, first = PASS, None
         else:
-            status, first = SKIPPED, None
+            status, first = SKIPPED, (internal[0] if internal else None)
         message = first_line(first["message"]) if first else ""
         results.append(RuleResult(rule, status, passed, len(counted), message, first["nodeid"] if first else ""))
     return results

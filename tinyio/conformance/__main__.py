@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import exit_status, format_rst, format_table, summarise
+from . import _is_path, exit_status, format_rst, format_table, summarise
+from ._pytest import notes
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -83,6 +84,27 @@ def _environment() -> dict[str, str]:
     return env
 
 
+def _unfindable(target: str) -> str | None:
+    """What is wrong with ``target``, if it names nothing that could be imported (the child checks the rest)."""
+    if _is_path(target):
+        path = Path(target)
+        if path.is_dir() and not (path / "__init__.py").is_file():
+            return f"{path} has no __init__.py: pass the implementation's package folder itself, the one holding it"
+        if not path.is_dir() and not (path.is_file() and path.suffix == ".py"):
+            return f"{path} is neither a package folder nor a .py file"
+        return None
+    try:
+        found = importlib.util.find_spec(target.split(".")[0]) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        return (
+            f"no module named {target!r}: pass an importable module name, or the path of the implementation's "
+            "package folder (a path must contain '/', e.g. ./mytinyio)"
+        )
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the kit as the command line says; print the table; return the exit status."""
     if not args.tests.is_dir():
@@ -91,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
             "repository (pip install -e .), or pass --tests DIR.",
             file=sys.stderr,
         )
+        return 2
+    problem = _unfindable(args.implementation)
+    if problem is not None:  # spec: conformance/load — refuse at once, naming the fix
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="tinyio-conformance-") as scratch:
         report = Path(scratch) / "report.jsonl"
@@ -130,8 +156,8 @@ def _print_report(args: argparse.Namespace, records: list[dict[str, Any]], outpu
     results = summarise(tests)
     print(f"tinyio conformance of {title}: {len(tests)} tests in {took:.1f} s")
     print(format_table(results), end="")
-    for record in collect_errors:
-        print(f"collection error in {record['nodeid']}: {record['message']}")
+    for line in notes(records):
+        print(line)
     if broken:
         print("the run did not complete (see the output above); the table covers the tests that finished")
     if args.rst_out:

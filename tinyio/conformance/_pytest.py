@@ -21,11 +21,23 @@ from typing import IO, Any
 
 import pytest
 
-from . import applies, exit_status, first_line, format_rst, format_table, load, missing_feature, summarise
+from . import applies, exit_status, first_line, format_rst, format_table, load, missing_feature, private_name, summarise
 
 __all__ = ["Kit", "add_options", "describe", "start"]
 
 NOT_IMPLEMENTED_PROPERTY = ("tinyio_conformance", "not-implemented")
+USES_INTERNALS_PROPERTY = ("tinyio_conformance", "uses-internals")
+
+
+def _verdict(error: BaseException, module: types.ModuleType) -> tuple[str, str] | None:
+    """``(outcome, reason)`` for an error that is not held against the implementation, else ``None``."""
+    private = private_name(error, module)
+    if private is not None:
+        return "uses-internals", f"the test uses the private name {private}: it checks internals (mark it internals)"
+    missing = missing_feature(error, module)
+    if missing is not None:
+        return "not-implemented", missing
+    return None
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -90,7 +102,6 @@ def _difference(error: BaseException) -> str:
         while tb.tb_next is not None:
             tb = tb.tb_next
         first = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
-        first = first and f"{first}  (line {tb.tb_lineno})"
     return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
@@ -106,6 +117,16 @@ def _cited_in(path: Path) -> list[str]:
         return []
     cited = {rule for mark in _SPEC_MARK.finditer(source) for rule in _RULE.findall(mark.group(1))}
     return sorted(rule for rule in cited if applies([rule], internals=False))
+
+
+def notes(records: list[dict[str, Any]]) -> list[str]:
+    """The lines under the table: collection errors, and tests that reached for private names."""
+    lines = [f"collection error in {r['nodeid']}: {r['message']}" for r in records if r["kind"] == "collect-error"]
+    internal = [r for r in records if r.get("outcome") == "uses-internals"]
+    if internal:
+        lines.append("not counted: these tests use private names, so they check internals (mark them internals):")
+        lines += [f"  {r['nodeid']}: {r['message'].split('private name ')[-1].split(':')[0]}" for r in internal]
+    return lines
 
 
 class Kit:
@@ -165,17 +186,19 @@ class Kit:
             report = yield
         finally:
             del collector.collect
-        missing = missing_feature(errors[0], self.module) if errors and report.failed else None
-        if missing is not None:  # spec: conformance/not-implemented
+        verdict = _verdict(errors[0], self.module) if errors and report.failed else None
+        if verdict is not None:  # spec: conformance/not-implemented
+            outcome, reason = verdict
             path = Path(str(getattr(collector, "path", "")))
             report.outcome = "skipped"
-            report.longrepr = (str(path), 0, f"not implemented: {missing} (needed to import the test file)")
+            label = "not implemented: " if outcome == "not-implemented" else ""
+            report.longrepr = (str(path), 0, f"{label}{reason} (needed to import the test file)")
             record = {
                 "kind": "test",
                 "nodeid": report.nodeid,
                 "rules": _cited_in(path),
-                "outcome": "not-implemented",
-                "message": missing,
+                "outcome": outcome,
+                "message": reason,
             }
             self.records.append(record)
             self._write(record)
@@ -198,16 +221,18 @@ class Kit:
         if call.excinfo is None or not report.failed:
             return report
         error = call.excinfo.value
-        missing = missing_feature(error, self.module)
-        if missing is None:  # spec: conformance/report — the first line of the error is the first difference
+        verdict = _verdict(error, self.module)
+        if verdict is None:  # spec: conformance/report — the first line of the error is the first difference
             self.messages[(item.nodeid, call.when)] = _difference(error)
             return report
         # spec: conformance/not-implemented — reported as a skip, so that pytest's own exit status agrees
+        outcome, reason = verdict
         path, line, _ = item.location
         report.outcome = "skipped"
-        report.longrepr = (str(Path(str(item.path))), (line or 0) + 1, f"not implemented: {missing}")
-        report.user_properties.append(NOT_IMPLEMENTED_PROPERTY)
-        self.messages[(item.nodeid, call.when)] = missing
+        label = "not implemented: " if outcome == "not-implemented" else ""
+        report.longrepr = (str(Path(str(item.path))), (line or 0) + 1, f"{label}{reason}")
+        report.user_properties.append(NOT_IMPLEMENTED_PROPERTY if outcome == "not-implemented" else USES_INTERNALS_PROPERTY)
+        self.messages[(item.nodeid, call.when)] = reason
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -220,6 +245,9 @@ class Kit:
         elif NOT_IMPLEMENTED_PROPERTY in report.user_properties:
             if test["outcome"] != "failed":
                 test["outcome"], test["message"] = "not-implemented", message
+        elif USES_INTERNALS_PROPERTY in report.user_properties:
+            if test["outcome"] != "failed":
+                test["outcome"], test["message"] = "uses-internals", message
         elif report.skipped:
             test["outcome"] = test["outcome"] or "skipped"
         elif report.when == "call":
@@ -251,9 +279,8 @@ class Kit:
         results = summarise(tests)
         terminalreporter.write_sep("=", f"tinyio conformance of {self.title}")
         terminalreporter.write(format_table(results))
-        for record in self.records:
-            if record["kind"] == "collect-error":
-                terminalreporter.write_line(f"collection error in {record['nodeid']}: {record['message']}")
+        for line in notes(self.records):
+            terminalreporter.write_line(line)
         status = exit_status(results, broken=False)
         terminalreporter.write_line(f"conformance exit status: {status}")
 
