@@ -179,7 +179,9 @@ def rows(output: str) -> dict[str, list[str]]:
 )  # fmt: skip
 def test_the_kit_reports_every_rule_of_an_implementation_called_tinyio(suite: Path, tmp_path: Path) -> None:
     implementation = write(tmp_path / "site" / "tinyio", PARTIAL)
-    (suite / "test_broken.py").write_text("import pytest\nimport no_such_module\n", encoding="utf-8")
+    broken = 'import pytest\nimport no_such_module\n\n@pytest.mark.spec("demo/broken")\ndef test_x():\n    pass\n'
+    (suite / "test_broken.py").write_text(broken, encoding="utf-8")
+    (suite / "test_unrelated.py").write_text("import no_such_module\n\ndef test_x():\n    pass\n", encoding="utf-8")
     rst = tmp_path / "out" / "report.rst"
     started = time.monotonic()
     proc = kit(implementation, "--tests", suite, "--timeout", "2", "--rst-out", rst, cwd=tmp_path)
@@ -201,6 +203,7 @@ def test_the_kit_reports_every_rule_of_an_implementation_called_tinyio(suite: Pa
     assert "test_api.py::test_reaches_for_a_private_name: tinyio._secret" in proc.stdout
     assert "9 rules: 4 fail, 1 partial, 3 not implemented, 1 skipped" in proc.stdout
     assert "collection error in tests/test_broken.py: ModuleNotFoundError: No module named 'no_such_module'" in proc.stdout
+    assert "ignored: tests/test_unrelated.py cannot be collected (ModuleNotFoundError" in proc.stdout  # not a kit test
     assert took < 60, "a hang and a leaked thread must not stall the run"
     text = rst.read_text(encoding="utf-8")
     assert "   * - :rule:`demo/double`\n     - fail\n     - 0/1\n     - ``AssertionError: assert 7 == 8``" in text

@@ -119,9 +119,16 @@ def _cited_in(path: Path) -> list[str]:
     return sorted(rule for rule in cited if applies([rule], internals=False))
 
 
+def _collect_message(report: pytest.CollectReport) -> str:
+    text = str(report.longrepr)
+    message = next((line for line in text.splitlines() if line.startswith("E ")), "")
+    return message[1:].strip() or (text.strip().splitlines() or [""])[-1]
+
+
 def notes(records: list[dict[str, Any]]) -> list[str]:
     """The lines under the table: collection errors, and tests that reached for private names."""
     lines = [f"collection error in {r['nodeid']}: {r['message']}" for r in records if r["kind"] == "collect-error"]
+    lines += [f"ignored: {r['nodeid']} {r['message']}" for r in records if r["kind"] == "ignored"]
     internal = [r for r in records if r.get("outcome") == "uses-internals"]
     if internal:
         lines.append("not counted: these tests use private names, so they check internals (mark them internals):")
@@ -186,15 +193,21 @@ class Kit:
             report = yield
         finally:
             del collector.collect
-        verdict = _verdict(errors[0], self.module) if errors and report.failed else None
+        if not report.failed:
+            return report
+        path = Path(str(getattr(collector, "path", "")))
+        verdict = _verdict(errors[0], self.module) if errors else None
+        if verdict is None and path.suffix == ".py" and not _cited_in(path):
+            # Not one of the kit's tests (it cites no rule the kit checks): its breakage is not the implementation's.
+            verdict = "ignored", f"cannot be collected ({_collect_message(report)}), and cites no rule the kit checks"
         if verdict is not None:  # spec: conformance/not-implemented
             outcome, reason = verdict
-            path = Path(str(getattr(collector, "path", "")))
             report.outcome = "skipped"
             label = "not implemented: " if outcome == "not-implemented" else ""
-            report.longrepr = (str(path), 0, f"{label}{reason} (needed to import the test file)")
+            needed = "" if outcome == "ignored" else " (needed to import the test file)"
+            report.longrepr = (str(path), 0, f"{label}{reason}{needed}")
             record = {
-                "kind": "test",
+                "kind": "test" if outcome != "ignored" else "ignored",
                 "nodeid": report.nodeid,
                 "rules": _cited_in(path),
                 "outcome": outcome,
@@ -206,9 +219,7 @@ class Kit:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            message = next((line for line in str(report.longrepr).splitlines() if line.startswith("E ")), "")
-            message = message[1:].strip() or str(report.longrepr).strip().splitlines()[-1]
-            record = {"kind": "collect-error", "nodeid": report.nodeid, "message": message}
+            record = {"kind": "collect-error", "nodeid": report.nodeid, "message": _collect_message(report)}
             self.records.append(record)
             self._write(record)
 
