@@ -670,3 +670,34 @@ def test_map_error_crashes_and_cancels_the_other_calls() -> None:
     finally:
         stop.set()
     assert cancelled == [1]
+
+
+@pytest.mark.spec("pool/reuse", "pool/no-stray-cancel")
+def test_cancellation_reaches_a_function_on_a_reused_worker() -> None:
+    entered, stop = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def spin() -> None:
+        outcome.append(threading.current_thread())
+        entered.set()
+        try:
+            while not stop.is_set():
+                pass
+        except tinyio.CancelledError:
+            outcome.append("cancelled")
+            raise
+
+    def main() -> tinyio.Coro[None]:
+        first = yield tinyio.run_in_thread(threading.current_thread)
+        outcome.append(first)
+        yield {tinyio.run_in_thread(spin)}  # runs on the same, reused worker
+        yield tinyio.run_in_thread(wait, entered)
+        raise ValueError("boom")
+
+    try:
+        with pytest.raises(ValueError):
+            tinyio.Loop().run(main())
+    finally:
+        stop.set()
+    first, second, result = outcome
+    assert first is second and result == "cancelled"
