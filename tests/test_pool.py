@@ -207,17 +207,14 @@ def test_a_cancelled_call_still_frees_its_worker_for_the_next_call() -> None:
 # ------------------------------------------------------------------------------------------ pool/workers-end
 @pytest.mark.spec("pool/workers-end")
 def test_every_worker_has_ended_when_run_returns() -> None:
-    gate = threading.Event()
+    together = threading.Barrier(5)  # all five run at once, so five workers
 
     def blocked() -> threading.Thread:
-        wait(gate)
+        together.wait(GATE_TIMEOUT)
         return threading.current_thread()
 
     def main() -> tinyio.Coro[list[threading.Thread]]:
-        calls = [tinyio.run_in_thread(blocked) for _ in range(5)]
-        yield set(calls)
-        gate.set()
-        return (yield calls)
+        return (yield [tinyio.run_in_thread(blocked) for _ in range(5)])
 
     threads = tinyio.Loop().run(main())
     assert len(set(threads)) == 5
@@ -674,12 +671,12 @@ def test_map_error_crashes_and_cancels_the_other_calls() -> None:
 
 @pytest.mark.spec("pool/reuse", "pool/no-stray-cancel")
 def test_cancellation_reaches_a_function_on_a_reused_worker() -> None:
-    entered, stop = threading.Event(), threading.Event()
+    entered, stop = tinyio.Event(), threading.Event()
     outcome: list[object] = []
 
     def spin() -> None:
         outcome.append(threading.current_thread())
-        entered.set()
+        entered.set()  # a tinyio Event: the loop needs no second thread to learn of it
         try:
             while not stop.is_set():
                 pass
@@ -691,7 +688,7 @@ def test_cancellation_reaches_a_function_on_a_reused_worker() -> None:
         first = yield tinyio.run_in_thread(threading.current_thread)
         outcome.append(first)
         yield {tinyio.run_in_thread(spin)}  # runs on the same, reused worker
-        yield tinyio.run_in_thread(wait, entered)
+        yield entered.wait()
         raise ValueError("boom")
 
     try:

@@ -6,11 +6,11 @@ sets the loop's wake-up event, which is the only cross-thread hand-off there is 
 ``threads/error``).
 
 Workers are reused (spec: ``pool/reuse``). Starting an OS thread costs far more than handing a call to a thread
-that waits for one, so each run of a loop keeps the workers it started: an idle one takes the next call, most
-recently used first, and one idle for longer than ``_Workers.idle_seconds`` retires. When the run ends, every worker
-it started is told to stop and joined, so "every thread the loop started has ended when run returns" stays true
-(spec: ``threads/joined``). Sharing workers between runs would save a thread start per run but would break that
-promise; we chose the promise.
+that waits for one, so each run of a loop keeps the workers it started: calls wait in one queue, a worker that has
+just finished takes the next one without being woken, and one idle for longer than ``_Workers.idle_seconds`` retires.
+When the run ends, every worker it started is told to stop and joined, so "every thread the loop started has ended
+when run returns" stays true (spec: ``threads/joined``, ``pool/workers-end``). Sharing workers between runs would
+save a thread start per run but would break that promise; we chose the promise.
 
 Cancellation is delivered with ``PyThreadState_SetAsyncExc``: CPython raises :class:`CancelledError` in the thread the
 next time it runs Python bytecode (spec: ``threads/cancel``). A thread blocked inside C code sees it only when the call
@@ -23,6 +23,7 @@ cancellation meant for an earlier call (spec: ``pool/no-stray-cancel``).
 from __future__ import annotations
 
 import ctypes
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Generator
@@ -145,94 +146,83 @@ class _ThreadCall:
         return True
 
 
-class _Worker:
-    """A worker thread's mailbox: ``gate`` is released when ``call`` holds its next call (``None``: stop)."""
-
-    __slots__ = ("gate", "call")
-
-    def __init__(self, call: _ThreadCall) -> None:
-        self.gate = threading.Lock()
-        self.gate.acquire()
-        self.call: _ThreadCall | None = call
-
-
 class _Workers:
-    """The worker threads of one run of a loop (spec: ``pool/reuse``, ``threads/joined``).
+    """The worker threads of one run of a loop (spec: ``pool/reuse``, ``pool/workers-end``, ``threads/joined``).
 
-    Threads touch this object only under ``_lock``; the loop's thread calls :meth:`submit` and :meth:`shutdown`.
+    Calls wait in one queue that every worker takes from, so a worker that has just finished a call takes the next
+    one without being woken. ``_idle`` counts the workers that will take a call from the queue and have not been
+    promised one yet; :meth:`submit` promises each call to one of them, or starts a new worker when there is none. So
+    no call ever waits behind another call's function (``run_in_thread`` is unbounded). Threads touch the counters only
+    under ``_lock``; the loop's thread calls :meth:`submit` and :meth:`shutdown`.
     """
 
-    __slots__ = ("_inbox", "_wakeup", "_lock", "_idle", "_threads", "_live", "_closing")
+    __slots__ = ("_inbox", "_wakeup", "_lock", "_calls", "_idle", "_threads", "_live")
 
-    idle_seconds = 10.0  # spec: pool/reuse — an idle worker retires after this long (the run keeps going)
+    idle_seconds = 10.0  # spec: pool/workers-end — an idle worker retires after this long (the run keeps going)
 
     def __init__(self, inbox: deque[Any], wakeup: threading.Event) -> None:
         self._inbox = inbox
         self._wakeup = wakeup
         self._lock = threading.Lock()
-        self._idle: dict[_Worker, None] = {}  # insertion order: the most recently idle worker is last
-        self._threads: list[threading.Thread] = []  # every thread started and not yet known to have ended
+        self._calls: queue.SimpleQueue[_ThreadCall | None] = queue.SimpleQueue()
+        self._idle = 0
+        self._threads: list[threading.Thread] = []  # every worker started and not yet known to have ended
         self._live = 0  # workers that have not retired
-        self._closing = False
 
     def submit(self, call: _ThreadCall) -> None:
         with self._lock:
-            if self._idle:  # spec: pool/reuse — the most recently used worker is the likeliest to be warm
-                worker = self._idle.popitem()[0]
-                worker.call = call
-                worker.gate.release()
+            if self._idle:  # spec: pool/reuse — a waiting worker takes it
+                self._idle -= 1
+                thread = None
+            else:
+                thread = threading.Thread(target=self._serve, name="tinyio worker", daemon=True)
+                if len(self._threads) > 2 * self._live + 16:  # forget retired workers that have ended (amortised O(1))
+                    self._threads = [t for t in self._threads if t.is_alive()]
+                self._threads.append(thread)
+                self._live += 1
+        if thread is not None:
+            try:
+                thread.start()
+            except BaseException as error:  # e.g. "can't start new thread": raised at the caller's yield
+                with self._lock:
+                    self._threads.remove(thread)
+                    self._live -= 1
+                call.fail(error)
+                self._inbox.append((call, None))
+                self._wakeup.set()
                 return
-            worker = _Worker(call)
-            thread = threading.Thread(target=self._serve, args=(worker,), name="tinyio worker", daemon=True)
-            if len(self._threads) > 2 * self._live + 16:  # forget retired threads that have ended (amortised O(1))
-                self._threads = [t for t in self._threads if t.is_alive()]
-            self._threads.append(thread)
-            self._live += 1
-        try:
-            thread.start()
-        except BaseException as error:  # e.g. "can't start new thread": raised at the caller's yield
-            with self._lock:
-                self._threads.remove(thread)
-                self._live -= 1
-            call.fail(error)
-            self._inbox.append((call, None))
-            self._wakeup.set()
+        self._calls.put(call)
 
-    def _serve(self, worker: _Worker) -> None:
-        inbox, wakeup, lock, idle = self._inbox, self._wakeup, self._lock, self._idle
-        call = worker.call
-        while call is not None:
+    def _serve(self) -> None:
+        calls, lock, inbox, wakeup = self._calls, self._lock, self._inbox, self._wakeup
+        while True:
+            try:
+                call = calls.get(timeout=self.idle_seconds)
+            except queue.Empty:
+                with lock:
+                    if self._idle:  # more idle workers than promised calls: this one may go
+                        self._idle -= 1
+                        self._live -= 1
+                        return
+                continue  # every idle worker is promised a call that is about to arrive
+            if call is None:  # shutdown
+                return
             call.execute()
             # Idle before reporting: the coroutine that the report wakes may want a thread at once, and should get this
             # one rather than a new one. `execute` has closed the door on cancellation of `call`, so handing this
             # worker out now is safe (spec: pool/no-stray-cancel).
             with lock:
-                closing = self._closing
-                if not closing:
-                    idle[worker] = None
+                self._idle += 1
             inbox.append((call, None))
             wakeup.set()
-            if closing:
-                return
             del call
-            if not worker.gate.acquire(timeout=self.idle_seconds):
-                with lock:
-                    if worker in idle:  # nobody handed it a call: retire
-                        del idle[worker]
-                        self._live -= 1
-                        return
-                worker.gate.acquire()  # a call (or the stop signal) was handed over just as the wait timed out
-            call = worker.call
 
     def shutdown(self) -> None:
-        """Stop every worker and wait until each thread has ended (spec: ``threads/joined``)."""
+        """Stop every worker and wait until each thread has ended (spec: ``pool/workers-end``)."""
         with self._lock:
-            self._closing = True
-            idle = list(self._idle)
-            self._idle.clear()
-        for worker in idle:
-            worker.call = None
-            worker.gate.release()
+            live = self._live
+        for _ in range(live):  # a worker that retires meanwhile leaves one stop signal unread: harmless
+            self._calls.put(None)
         for thread in self._threads:
             thread.join()
         self._threads.clear()
