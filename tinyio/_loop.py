@@ -78,6 +78,11 @@ def describe(gen: object) -> str:
     return f"{getattr(gen, '__qualname__', code.co_name)} ({code.co_filename}:{line})"
 
 
+def _not_fresh(gen: Any) -> bool:
+    """Whether ``gen`` cannot be started: running, started, finished, or a generator expression (spec: misuse/*)."""
+    return gen.gi_suspended or gen.gi_running or gen.gi_frame is None or gen.gi_code.co_name == "<genexpr>"  # type: ignore[no-any-return]
+
+
 # Loops that are running now, to name the owner of a coroutine that another loop started (spec: misuse/other-loop).
 _running: dict[Loop, None] = {}
 
@@ -99,6 +104,11 @@ class Loop:
     _thread_grace = 1.0  # spec: threads/cancel-repeat — seconds between deliveries to a thread that does not end
 
     def __init__(self, clock: Clock | None = None) -> None:
+        if clock is not None and not (callable(getattr(clock, "now", None)) and callable(getattr(clock, "wait", None))):
+            raise TypeError(  # spec: reliability/bad-input
+                f"Loop(clock=...) needs an object with now() and wait(wake, timeout, threads_running) methods, such as "
+                f"tinyio.testing.VirtualClock(); got {type(clock).__name__}"
+            )
         self._clock: Clock = RealClock() if clock is None else clock
         self._is_running = False
         self._reset()
@@ -120,6 +130,7 @@ class Loop:
         self._thread_id = 0
         self._error: BaseException | None = None
         self._aftermath: list[BaseException] = []  # what cancelled coroutines and threads raised, in order
+        self._closed_outside: dict[_Gen, str] = {}
 
     # ------------------------------------------------------------------------------------------------ public API
     def run(self, coro: Generator[Any, Any, _R], exception_group: None | bool = None) -> _R:
@@ -250,6 +261,8 @@ class Loop:
             if callable(coro):
                 return TypeError(f"{what}: got {coro!r}, which is callable: call it to get the coroutine, e.g. f()")
             return TypeError(f"{what}: got {type(coro).__name__} {coro!r:.80}")
+        if coro.gi_code.co_name == "<genexpr>":  # type: ignore[attr-defined]  # spec: reliability/bad-input
+            return TypeError(f"{what}: got a generator expression; to gather, yield a list: `[f(x) for x in xs]`")
         if coro.gi_running:  # type: ignore[attr-defined]
             return RuntimeError(f"{what}: {describe(coro)} is running right now; a coroutine cannot be started twice")
         if coro.gi_suspended or len(_running) > 1:  # type: ignore[attr-defined]
@@ -291,6 +304,11 @@ class Loop:
             try:
                 out = gen.throw(throws.pop(gen)) if value is _THROW else gen.send(value)
             except StopIteration as stop:
+                if self._closed_outside and gen in self._closed_outside:  # spec: reliability/closed-outside
+                    self._crash(gen, RuntimeError(f"{self._closed_outside[gen]} was closed from outside the loop while "
+                                                  "the loop was waiting for it; only the loop may resume or close the "
+                                                  "coroutines it runs"))
+                    return
                 self._finish(gen, stop.value)
                 continue
             except BaseException as error:  # spec: errors/crash
@@ -311,6 +329,8 @@ class Loop:
         if waiters is None:
             return
         if type(waiters) is _GeneratorType:
+            if waiters.gi_frame is None:
+                self._note_closed(waiters)
             self._ready.append((waiters, result))
         elif type(waiters) is list:
             for waiter in waiters:
@@ -325,7 +345,13 @@ class Loop:
                 results = self._results
                 self._ready.append((waiter.waiter, [results[child] for child in waiter.children]))
         else:
+            if waiter.gi_frame is None:  # type: ignore[union-attr]
+                self._note_closed(waiter)  # type: ignore[arg-type]
             self._ready.append((waiter, result))  # type: ignore[arg-type]
+
+    def _note_closed(self, gen: _Gen) -> None:
+        """``gen`` was closed by someone else while it waited (spec: ``reliability/closed-outside``): it crashes on resume."""
+        self._closed_outside[gen] = describe(gen)
 
     def _add_waiter(self, child: _Gen, waiter: _Gen | _Gather) -> None:
         current = self._alive[child]
@@ -347,10 +373,11 @@ class Loop:
             self._ready.append((waiter, self._results[child]))
         else:
             problem = None
-            # Only a generator in the wrong state, or one another running loop may own, needs a closer look.
-            if child.gi_suspended or child.gi_running or child.gi_frame is None or len(_running) > 1:  # type: ignore[attr-defined]
+            # Only a generator in the wrong state, a generator expression, or one another running loop may own,
+            # needs a closer look.
+            if _not_fresh(child) or len(_running) > 1:
                 problem = self._unusable(child, "cannot await")
-            if problem is not None:  # spec: misuse/started-elsewhere, misuse/other-loop
+            if problem is not None:  # spec: misuse/started-elsewhere, misuse/other-loop, reliability/bad-input
                 self._throw(waiter, problem)
             else:  # spec: await/start — a new coroutine starts at the back of the queue
                 self._alive[child] = waiter
@@ -386,13 +413,11 @@ class Loop:
                 ),
             )
         else:  # spec: misuse/yield
-            self._throw(
-                gen,
-                TypeError(
-                    f"yielded {type(out).__name__} {out!r:.80}; a coroutine may yield only None (a checkpoint), a "
-                    "coroutine (await it), a list of coroutines (gather) or a set of coroutines (background)"
-                ),
+            message = (
+                f"yielded {type(out).__name__} {out!r:.80}; a coroutine may yield only None (a checkpoint), a "
+                "coroutine (await it), a list of coroutines (gather) or a set of coroutines (background)"
             )
+            self._throw(gen, TypeError(message))
 
     def _checked(self, waiter: _Gen, coros: list[_Gen] | set[_Gen] | frozenset[_Gen], what: str) -> Exception | None:
         """Validate every element before anything starts, so a bad one leaves nothing half-done (spec: misuse/element)."""
@@ -521,6 +546,8 @@ class Loop:
                     self._compact_timers()
         elif park.event is not None:
             park.event._unregister(park)
+        if gen.gi_frame is None:  # type: ignore[union-attr]
+            self._note_closed(gen)  # type: ignore[arg-type]
         self._ready.append((gen, value))  # type: ignore[arg-type]
 
     def _compact_timers(self) -> None:
@@ -550,6 +577,8 @@ class Loop:
                 gen = token.gen
                 if self._waiting_on.get(gen) is token:  # type: ignore[arg-type]
                     del self._waiting_on[gen]  # type: ignore[arg-type]
+                    if gen.gi_frame is None:  # type: ignore[union-attr]
+                        self._note_closed(gen)  # type: ignore[arg-type]
                     if token.ok:  # spec: threads/result
                         self._ready.append((gen, token.value))  # type: ignore[arg-type]
                     else:  # spec: threads/error — raised at the coroutine's yield
@@ -582,6 +611,7 @@ class Loop:
                 token.event._unregister(token)
         self._waiting_on.clear()
         self._ready.clear()
+        self._aftermath.extend(self._throws.values())  # spec: reliability/undelivered — e.g. a second thread's error
         self._throws.clear()
         self._timers.clear()
         alive = list(self._alive)
@@ -593,7 +623,10 @@ class Loop:
                 self._aftermath.append(late)
         for call in self._threads:  # spec: threads/cancel
             call.cancel()
-        self._join_threads()
+        try:
+            self._join_threads()
+        except BaseException as late:  # spec: reliability/second-interrupt — Ctrl-C again: stop waiting for threads
+            self._aftermath.append(late)
 
     def _stitch(self, origin: _Gen, error: BaseException) -> None:
         """Put the frames of the chain of waiters above the error's own (spec: ``errors/traceback``)."""
