@@ -16,6 +16,7 @@ __all__ = ["Clock", "RealClock"]
 
 # threading.Event.wait rejects timeouts above this; longer waits are split (spec: time/huge).
 _MAX_WAIT = min(threading.TIMEOUT_MAX, 86400.0)
+_SIGNAL_CHECK = 0.1  # spec: errors/interrupt — the longest a pending Ctrl-C waits in a blocked main thread
 
 
 class Clock(Protocol):
@@ -38,6 +39,16 @@ class RealClock:
         return time.monotonic()
 
     def wait(self, wake: threading.Event, timeout: float | None, threads_running: int) -> None:
-        """Block on ``wake`` for at most ``timeout`` seconds. On POSIX a signal (Ctrl-C) interrupts the wait."""
+        """Block on ``wake`` for at most ``timeout`` seconds; in the main thread, Ctrl-C ends the wait promptly."""
         del threads_running
-        wake.wait(None if timeout is None else min(max(timeout, 0.0), _MAX_WAIT))
+        if threading.current_thread() is not threading.main_thread():
+            wake.wait(None if timeout is None else min(max(timeout, 0.0), _MAX_WAIT))  # spec: time/huge
+            return
+        # spec: errors/interrupt — a signal interrupts a blocked wait, but one that lands just before the wait begins
+        # would go unnoticed until something else woke the loop; so the main thread looks for pending signals (by
+        # running a bytecode) every _SIGNAL_CHECK seconds. That is a wake-up ten times a second, never a busy loop.
+        deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
+        while True:
+            part = _SIGNAL_CHECK if deadline is None else min(_SIGNAL_CHECK, deadline - time.monotonic())
+            if part <= 0 or wake.wait(part):
+                return

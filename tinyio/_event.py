@@ -49,7 +49,7 @@ def _seconds(value: object, what: str) -> float | None:
     else:
         number = float(value)
     if math.isnan(number):
-        raise ValueError(f"{what} must be a number of seconds, got nan; use None (or math.inf) to wait forever")
+        raise ValueError(f"{what} must be a number of seconds, got nan; use math.inf to wait until cancelled")
     if number == math.inf:
         return None  # spec: time/durations — inf waits until cancelled (or until the event is set)
     return max(number, 0.0)  # spec: time/durations — zero and negatives mean "do not wait"

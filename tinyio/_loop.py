@@ -343,11 +343,13 @@ class Loop:
             waiter.remaining -= 1
             if not waiter.remaining:  # spec: gather/order — results in list order, whatever order they finished in
                 results = self._results
-                self._ready.append((waiter.waiter, [results[child] for child in waiter.children]))
-        else:
-            if waiter.gi_frame is None:  # type: ignore[union-attr]
-                self._note_closed(waiter)  # type: ignore[arg-type]
-            self._ready.append((waiter, result))  # type: ignore[arg-type]
+                result = [results[child] for child in waiter.children]
+                waiter = waiter.waiter
+            else:
+                return
+        if waiter.gi_frame is None:  # type: ignore[union-attr]
+            self._note_closed(waiter)  # type: ignore[arg-type]
+        self._ready.append((waiter, result))  # type: ignore[arg-type]
 
     def _note_closed(self, gen: _Gen) -> None:
         """``gen`` was closed by someone else while it waited (spec: ``reliability/closed-outside``): it crashes on resume."""
