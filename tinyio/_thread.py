@@ -113,6 +113,7 @@ class _ThreadCall:
                 if outcome is None:
                     outcome = (False, late)
         self.ok, self.value = outcome
+        outcome = None  # spec: reliability/no-cycles — the error's traceback holds this frame, which held the error
         self.fn = self.args = self.kwargs = None  # type: ignore[assignment]
         if self.on_done is not None:
             self.on_done()
