@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 from ._clock import Clock, RealClock
 from ._errors import CancelledError
 from ._event import _Park
-from ._thread import _ThreadCall, _Workers, loops_by_thread
+from ._thread import _in_thread, _ThreadCall, _Workers, loops_by_thread
 
 __all__ = ["Loop"]
 
@@ -583,11 +583,28 @@ class Loop:
                         self._note_closed(gen)  # type: ignore[arg-type]
                     if token.ok:  # spec: threads/result
                         self._ready.append((gen, token.value))  # type: ignore[arg-type]
-                    else:  # spec: threads/error — raised at the coroutine's yield
-                        self._throw(gen, token.value)  # type: ignore[arg-type]
+                    else:  # spec: threads/error — raised at the yield of the coroutine that awaits the call
+                        self._thread_failed(gen, token.value)  # type: ignore[arg-type]
                     token.value = None
             else:
                 self._unpark(token, value)
+
+    def _thread_failed(self, gen: _Gen, error: BaseException) -> None:
+        """Raise a thread's error where ``run_in_thread(...)`` was yielded, so that the waiter may catch it.
+
+        ``run_in_thread`` returns a one-line wrapper coroutine; awaited by exactly one coroutine, the wrapper steps
+        aside and the error is raised at that coroutine's ``yield`` (spec: ``threads/error``). Deviation from 0.4.0,
+        where the error escaped the wrapper and crashed the loop before any waiter could catch it. Gathered, shared or
+        run as the main coroutine, the wrapper fails like any other coroutine.
+        """
+        waiter = self._alive.get(gen)
+        if gen.gi_code is _in_thread.__code__ and type(waiter) is _GeneratorType:  # type: ignore[attr-defined]
+            del self._alive[gen]
+            del self._waiting_on[waiter]
+            gen.close()
+            self._throw(waiter, error)
+        else:
+            self._throw(gen, error)
 
     def _block(self) -> None:
         """Wait until a thread, an event set from a thread, or the next timer may have made something ready."""
