@@ -29,7 +29,7 @@ extensions = [
 
 # spec/ (the normative rules, owned by the spec) is part of the site through the symlink docs/spec -> ../spec; every
 # spec/*.rst is picked up by the glob in reference/spec.rst, so a new spec file needs no change here.
-exclude_patterns = ["_build", "spec/*.md", ".venv"]
+exclude_patterns = ["_build", "spec/*.md", ".venv", "_generated"]  # _generated/: fragments included by pages
 root_doc = "index"
 default_role = "py:obj"
 nitpicky = False  # typing internals (Generator[Any, Any, T], ParamSpec) have no page to link to without intersphinx

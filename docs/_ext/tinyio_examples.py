@@ -6,7 +6,8 @@ output the code does not produce: the output is *made* by the code. The reposito
 a traceback reads ``File "examples/failure.py", line 9`` on every machine. An example that exits with another status
 than ``:returncode:`` (default 0) is a warning, so a ``-W`` build fails on it.
 
-``.. optional-image:: ../benchmarks/results/ratios.png`` shows a picture made by another part of the project (the
+``.. optional-include:: _generated/x.rst`` includes a generated page fragment (a report another tool writes) if it
+exists. ``.. optional-image:: ../benchmarks/results/ratios.png`` shows a picture made by another part of the project (the
 benchmarks) if it exists, and otherwise a short note saying how to make it, so the docs build before the benchmarks
 have run.
 """
@@ -108,7 +109,26 @@ class OptionalImage(Image):
         return [nodes.note("", paragraph)]
 
 
+class OptionalInclude(SphinxDirective):
+    """``.. optional-include:: _generated/report.rst``: include a generated reStructuredText file if it exists."""
+
+    required_arguments = 1
+    option_spec = {"missing": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        source_dir = Path(self.env.doc2path(self.env.docname)).parent
+        path = (source_dir / self.arguments[0]).resolve()
+        if not path.is_file():
+            note = self.options.get("missing", f"({self.arguments[0]} has not been generated yet.)")
+            return [nodes.note("", nodes.paragraph(note, note))]
+        self.env.note_dependency(str(path))
+        lines = path.read_text(encoding="utf-8").splitlines()
+        self.state_machine.insert_input(lines, str(path))
+        return []
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("optional-include", OptionalInclude)
     app.add_directive("example-output", ExampleOutput)
     app.add_directive("optional-image", OptionalImage)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
