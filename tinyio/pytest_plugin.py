@@ -117,10 +117,17 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     target = getattr(early_config.known_args_namespace, "tinyio_impl", None)
     if target:
         _kit.start(early_config, target)  # spec: conformance/load
-    else:
-        # Loading this plugin imported tinyio before coverage could start; forget it, so that the tests import it
-        # afresh and every line of it is measured. (This module keeps working: it looks tinyio up when it needs it.)
+    elif _coverage_is_measuring():
+        # Loading this plugin imported tinyio before coverage started; forget it, so that the tests import it afresh
+        # and every line of it is measured. Only then: objects made from the first import (by another plugin, say)
+        # would not mix with the second. This module looks tinyio up when it needs it, so it keeps working.
         _forget("tinyio")
+
+
+def _coverage_is_measuring() -> bool:
+    coverage = sys.modules.get("coverage")
+    current = getattr(getattr(coverage, "Coverage", None), "current", None)
+    return current is not None and current() is not None
 
 
 def is_tinyio_test(function: object, inherited: Iterable[Any]) -> bool:
