@@ -23,8 +23,17 @@ def main():
     done.set()
     print("digest", digest, "computed in another thread:", in_another_thread)
 
+    def read_config():
+        raise FileNotFoundError("settings.toml")
+
+    try:
+        yield tinyio.run_in_thread(read_config)  # the function's error is raised here, where it can be caught
+    except FileNotFoundError as error:
+        print("no config file:", error)
+
 
 tinyio.Loop().run(main())
 
 # Expected output:
 # digest 06dd9cd625452b47 computed in another thread: True
+# no config file: settings.toml

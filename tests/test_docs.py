@@ -15,6 +15,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import importlib.util
+import inspect
 import pkgutil
 import re
 import subprocess
@@ -241,3 +242,71 @@ def test_asyncio_and_tinyio_versions_print_the_same() -> None:
     before, after = (run_example(ROOT / "examples" / f"howto_asyncio_{name}.py") for name in ("before", "after"))
     assert before.returncode == after.returncode == 0
     assert before.stdout == after.stdout
+
+
+# ------------------------------------------------------------------------------------ the docstrings' examples
+
+
+def documented_objects() -> list[tuple[str, object]]:
+    """What docs/reference/api.rst renders: the public names, their public methods, and the public submodules."""
+    import tinyio
+
+    found: list[tuple[str, object]] = []
+
+    def add(name: str, obj: object) -> None:
+        found.append((name, obj))
+        if inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                if not attr.startswith("_") and (inspect.isfunction(member) or isinstance(member, property)):
+                    found.append((f"{name}.{attr}", member))
+
+    for name in tinyio.__all__:
+        add(f"tinyio.{name}", getattr(tinyio, name))
+    for info in pkgutil.iter_modules(tinyio.__path__):
+        if not info.name.startswith("_"):
+            module = importlib.import_module(f"tinyio.{info.name}")
+            found.append((module.__name__, module))
+            for name in getattr(module, "__all__", []):
+                add(f"{module.__name__}.{name}", getattr(module, name))
+    return found
+
+
+def docstring_examples() -> list[tuple[str, str, dict[str, object]]]:
+    """``(name, code, namespace)`` for every ``Example::`` block of a documented docstring (not the shell ones)."""
+    import tinyio
+
+    cases = []
+    for name, obj in documented_objects():
+        doc = obj.__doc__ if inspect.ismodule(obj) else inspect.getdoc(obj)
+        if not isinstance(doc, str) or (not inspect.ismodule(obj) and doc == inspect.getdoc(type(obj))):
+            continue
+        lines = doc.splitlines()
+        module = obj if inspect.ismodule(obj) else sys.modules.get(getattr(obj, "__module__", "") or "", tinyio)
+        for index, line in enumerate(lines):
+            head = line.strip()
+            if not (head.startswith("Example") and head.endswith("::")) or "shell" in head:
+                continue
+            indent = len(line) - len(line.lstrip())
+            body = []
+            for following in lines[index + 1 :]:
+                if following.strip() and len(following) - len(following.lstrip()) <= indent:
+                    break
+                body.append(following)
+            # Run as if written in the module that documents it, with ``tinyio`` imported, as its reader would.
+            namespace = {**vars(module), "tinyio": tinyio, "__name__": "__docstring_example__"}
+            cases.append((name, textwrap.dedent("\n".join(body)).strip() + "\n", namespace))
+    return cases
+
+
+DOCSTRING_EXAMPLES = docstring_examples()
+
+
+def test_docstrings_have_examples() -> None:
+    assert len(DOCSTRING_EXAMPLES) >= 10
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "namespace"), DOCSTRING_EXAMPLES, ids=[f"{case[0]}-{i}" for i, case in enumerate(DOCSTRING_EXAMPLES)]
+)
+def test_docstring_example_runs(name: str, code: str, namespace: dict[str, object]) -> None:
+    exec(compile(code, f"<docstring example of {name}>", "exec"), dict(namespace))
