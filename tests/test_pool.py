@@ -111,6 +111,29 @@ def test_thread_locals_may_persist_between_calls_of_a_run() -> None:
     assert tinyio.Loop().run(main()) == "left behind"
 
 
+@pytest.mark.spec("pool/reuse")
+def test_a_context_variable_set_by_one_call_is_not_seen_by_the_next() -> None:
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+    var.set("loop thread")  # the loop thread's context is not the calls' either
+
+    def put() -> threading.Thread:
+        var.set("left behind")
+        return threading.current_thread()
+
+    def get() -> tuple[str, threading.Thread]:
+        return var.get(), threading.current_thread()
+
+    def main() -> tinyio.Coro[tuple[threading.Thread, tuple[str, threading.Thread]]]:
+        first = yield tinyio.run_in_thread(put)
+        return first, (yield tinyio.run_in_thread(get))
+
+    first, (seen, second) = tinyio.Loop().run(main())
+    assert second is first  # the same worker...
+    assert seen == "unset"  # ...but a fresh context
+
+
 # ---------------------------------------------------------------------------------------- pool/no-stray-cancel
 def _drain(inbox: collections.deque[Any], wakeup: threading.Event, count: int) -> list[_ThreadCall]:
     done: list[_ThreadCall] = []

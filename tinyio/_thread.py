@@ -22,6 +22,7 @@ cancellation meant for an earlier call (spec: ``pool/no-stray-cancel``).
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import queue
 import threading
@@ -91,7 +92,9 @@ class _ThreadCall:
                 self._state = _RUNNING
                 if self._cancelled:  # spec: threads/cancel — cancelled before it began: fn never runs
                     raise CancelledError
-            return True, self.fn(*self.args, **self.kwargs)
+            # spec: pool/reuse — a fresh, empty context per call, as a new thread would have: what one call sets in a
+            # ContextVar does not leak into the next call on the same worker
+            return True, contextvars.Context().run(self.fn, *self.args, **self.kwargs)
         except BaseException as error:
             return False, error
 
