@@ -314,3 +314,33 @@ def test_what_counts_as_not_implemented() -> None:
         )
     with pytest.raises(ModuleNotFoundError):
         import tinyio.no_such_part  # noqa: F401  # outside the kit, a missing module is an error again
+
+
+@pytest.mark.spec("conformance/timeout", "conformance/exit-status")
+def test_a_hang_that_no_timeout_can_interrupt_is_cut_by_the_budget(tmp_path: Path) -> None:
+    suite = write(
+        tmp_path / "suite" / "tests",
+        {
+            "test_stuck.py": """
+                import signal, threading
+                import pytest
+                import tinyio
+
+                @pytest.mark.spec("demo/first")
+                def test_first():
+                    assert tinyio.answer() == 42
+
+                @pytest.mark.spec("demo/stuck")
+                def test_stuck():
+                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})  # the per-test timeout cannot fire
+                    threading.Event().wait()
+                """
+        },
+    )
+    implementation = write(tmp_path / "site" / "tinyio", GOOD)
+    started = time.monotonic()
+    proc = kit(implementation, "--tests", suite, "--timeout", "1", "--budget", "8", cwd=tmp_path)
+    assert time.monotonic() - started < 30
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "exceeded its budget of 8 s" in proc.stdout and "the run did not complete" in proc.stdout
+    assert rows(proc.stdout)["demo/first"][0] == "pass"  # what finished is still reported
