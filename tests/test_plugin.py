@@ -50,7 +50,8 @@ def test_ordinary_tests_are_untouched(pytester: pytest.Pytester) -> None:
 def test_coverage_still_measures_tinyio_modules(pytester: pytest.Pytester) -> None:
     # Loading the plugin imports tinyio before coverage starts; the plugin must not make tinyio's module-level lines
     # look unexecuted.
-    pytester.makepyfile(test_cov="import tinyio\n\ndef test_it():\n    assert tinyio.Loop().run(tinyio.sleep(0)) is None\n")
+    source = "import tinyio\n\ndef test_it():\n    assert tinyio.Loop().run(tinyio.sleep(0)) is None\n"
+    pytester.makepyfile(test_cov=source)
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--cov=tinyio", "--cov-report=term-missing"
     )  # fmt: skip

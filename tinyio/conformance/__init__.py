@@ -256,7 +256,8 @@ class _AbsentType(type):
 
 
 def _absent(name: str) -> type:
-    """Stands for a name imported from a missing ``tinyio`` submodule: a class, so ``except`` and ``isinstance`` work."""
+    """Stands for a name imported from a missing ``tinyio`` submodule: a class, so ``except`` and ``isinstance``
+    work."""
     absent = _AbsentType(name.rsplit(".", 1)[-1], (Exception,), {"__module__": name.rsplit(".", 1)[0]})
     absent.__qualname__ = name
     return absent
@@ -425,7 +426,8 @@ def summarise(records: Iterable[Mapping[str, Any]]) -> list[RuleResult]:
     """One :class:`RuleResult` per rule cited by the test ``records``, sorted by rule (spec: ``conformance/report``).
 
     A record is ``{"nodeid", "rules", "outcome", "message"}`` with ``outcome`` one of ``passed``, ``failed``,
-    ``not-implemented``, ``skipped`` and ``uses-internals`` (a test that reached for a private name: not counted). A rule fails if any of its tests failed; the first difference is the message
+    ``not-implemented``, ``skipped`` and ``uses-internals`` (a test that reached for a private name: not counted).
+    A rule fails if any of its tests failed; the first difference is the message
     of its first failing test, in run order.
 
     Example::
@@ -477,7 +479,8 @@ def exit_status(results: Sequence[RuleResult], broken: bool = False) -> int:
 
 def counts(results: Sequence[RuleResult]) -> dict[str, int]:
     """How many rules have each status, in a fixed order."""
-    return {status: sum(r.status == status for r in results) for status in (PASS, FAIL, PARTIAL, NOT_IMPLEMENTED, SKIPPED)}
+    statuses = (PASS, FAIL, PARTIAL, NOT_IMPLEMENTED, SKIPPED)
+    return {status: sum(r.status == status for r in results) for status in statuses}
 
 
 def _summary(results: Sequence[RuleResult]) -> str:
@@ -486,7 +489,9 @@ def _summary(results: Sequence[RuleResult]) -> str:
 
 
 def format_table(results: Sequence[RuleResult], width: int = 120) -> str:
-    """The report as a plain-text table: rule, result, tests passed/run, first difference (spec: ``conformance/report``).
+    """The report as a plain-text table (spec: ``conformance/report``).
+
+    One row per rule: its ID, result, tests passed out of those run, and the first difference; then a summary line.
 
     Example::
 

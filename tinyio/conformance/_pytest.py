@@ -242,7 +242,8 @@ class Kit:
         report.outcome = "skipped"
         label = "not implemented: " if outcome == "not-implemented" else ""
         report.longrepr = (str(Path(str(item.path))), (line or 0) + 1, f"{label}{reason}")
-        report.user_properties.append(NOT_IMPLEMENTED_PROPERTY if outcome == "not-implemented" else USES_INTERNALS_PROPERTY)
+        marker = NOT_IMPLEMENTED_PROPERTY if outcome == "not-implemented" else USES_INTERNALS_PROPERTY
+        report.user_properties.append(marker)
         self.messages[(item.nodeid, call.when)] = reason
         return report
 
