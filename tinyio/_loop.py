@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 
 from ._clock import Clock, RealClock
 from ._errors import CancelledError
+from . import _scope
 from ._event import _Park
 from ._thread import _in_thread, _ThreadCall, _Workers, loops_by_thread
 
@@ -131,6 +132,9 @@ class Loop:
         self._error: BaseException | None = None
         self._aftermath: list[BaseException] = []  # what cancelled coroutines and threads raised, in order
         self._closed_outside: dict[_Gen, str] = {}
+        # spec: timeout/stops, isolate/contains — open timeout/isolate scopes by root, and their members (_scope.py)
+        self._scopes: dict[_Gen, _scope.Scope] = {}
+        self._scope_of: dict[_Gen, _scope.Scope] = {}
 
     # ------------------------------------------------------------------------------------------------ public API
     def run(self, coro: Generator[Any, Any, _R], exception_group: None | bool = None) -> _R:
@@ -385,6 +389,10 @@ class Loop:
                 self._alive[child] = waiter
                 self._waiting_on[waiter] = child
                 self._ready.append((child, None))
+                if self._scopes:  # spec: isolate/contains — inside a scope, remember who started what
+                    scope = _scope.scope_for(self, waiter)
+                    if scope is not None:
+                        scope.add(self, child, waiter)
 
     def _request(self, gen: _Gen, out: object) -> None:
         """Everything a coroutine may yield other than ``None`` or a coroutine."""
@@ -403,6 +411,8 @@ class Loop:
             self._gather(gen, out)
         elif isinstance(out, (set, frozenset)):
             self._background(gen, out)
+        elif kind is _scope.Scope:  # spec: timeout/stops, isolate/contains
+            _scope.open_scope(self, gen, out)  # type: ignore[arg-type]
         elif isinstance(out, tuple):  # spec: misuse/tuple
             self._throw(gen, TypeError("yielded a tuple: to gather coroutines, yield a list: `yield [a, b]`"))
         elif isinstance(out, types.CoroutineType):  # spec: misuse/async-def
@@ -446,6 +456,7 @@ class Loop:
         children = list(coros)  # spec: gather/snapshot — later changes to the caller's list do not matter
         alive, ready = self._alive, self._ready
         gather = _Gather(waiter, children, 0)
+        scope = _scope.scope_for(self, waiter) if self._scopes else None  # spec: isolate/contains
         for child in children:
             if child in alive:  # spec: gather/shared, gather/duplicates — one run, one result per occurrence
                 self._add_waiter(child, gather)
@@ -454,6 +465,8 @@ class Loop:
                 alive[child] = gather
                 ready.append((child, None))
                 gather.remaining += 1
+                if scope is not None:
+                    scope.add(self, child, waiter)
         if gather.remaining:
             self._waiting_on[waiter] = gather
         else:  # spec: gather/empty — `yield []` (or all finished) resumes after a checkpoint
@@ -465,10 +478,13 @@ class Loop:
         if problem is not None:
             return self._throw(waiter, problem)
         alive, ready = self._alive, self._ready
+        scope = _scope.scope_for(self, waiter) if self._scopes else None  # spec: isolate/contains
         for child in coros:  # spec: background/start — children start before the spawner resumes
             if child not in alive and child not in self._results:
                 alive[child] = None
                 ready.append((child, None))
+                if scope is not None:
+                    scope.add(self, child, waiter)
         ready.append((waiter, None))
 
     def _throw(self, gen: _Gen, error: BaseException) -> None:
@@ -621,6 +637,8 @@ class Loop:
         if self._error is not None:  # an error while already cleaning up (a second Ctrl-C, say)
             self._aftermath.append(error)
             return
+        if origin is not None and self._scopes and _scope.on_error(self, origin, error):
+            return  # spec: timeout/stops, isolate/contains — a timeout's deadline, or an error an isolate contains
         self._error = error
         if origin is not None:
             self._stitch(origin, error)
