@@ -1,4 +1,4 @@
-"""tinyio.as_completed (spec/as_completed.rst)."""
+"""tinyio.as_completed (spec/completion-order.rst)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def virtual() -> tinyio.Loop:
     return tinyio.Loop(clock=tinyio.testing.VirtualClock())
 
 
-@pytest.mark.spec("as_completed/start")
+@pytest.mark.spec("as-completed/start")
 def test_everything_starts_before_the_caller_resumes() -> None:
     log: list[str] = []
 
@@ -42,7 +42,7 @@ def test_everything_starts_before_the_caller_resumes() -> None:
     assert sorted(log[:5]) == ["0", "1", "2", "3", "4"] and log[5] == "caller"
 
 
-@pytest.mark.spec("as_completed/start")
+@pytest.mark.spec("as-completed/start")
 def test_running_and_finished_coroutines_are_joined_not_restarted() -> None:
     log: list[Any] = []
 
@@ -59,7 +59,7 @@ def test_running_and_finished_coroutines_are_joined_not_restarted() -> None:
     assert log == [0, 5]  # each ran once
 
 
-@pytest.mark.spec("as_completed/start", "errors/crash")
+@pytest.mark.spec("as-completed/start", "errors/crash")
 def test_a_failure_crashes_the_loop() -> None:
     def failing() -> Coro:
         yield
@@ -73,7 +73,7 @@ def test_a_failure_crashes_the_loop() -> None:
         virtual().run(main())
 
 
-@pytest.mark.spec("as_completed/order")
+@pytest.mark.spec("as-completed/order")
 def test_results_come_in_finishing_order() -> None:
     clock = tinyio.testing.VirtualClock()
 
@@ -90,7 +90,7 @@ def test_results_come_in_finishing_order() -> None:
     assert tinyio.Loop(clock=clock).run(main()) == [(s, float(s)) for s in [1, 2, 3, 4, 5]]
 
 
-@pytest.mark.spec("as_completed/order")
+@pytest.mark.spec("as-completed/order")
 def test_kth_handed_out_gives_kth_result_whatever_order_they_are_awaited_in() -> None:
     def main() -> Coro:
         handed = list((yield tinyio.as_completed([steps(30), steps(10), steps(20)])))
@@ -102,7 +102,7 @@ def test_kth_handed_out_gives_kth_result_whatever_order_they_are_awaited_in() ->
     assert virtual().run(main()) == (30, 10, [20, 10])
 
 
-@pytest.mark.spec("as_completed/order")
+@pytest.mark.spec("as-completed/order")
 def test_empty_input_gives_an_empty_iterator() -> None:
     def main() -> Coro:
         return list((yield tinyio.as_completed(set())))
@@ -110,7 +110,7 @@ def test_empty_input_gives_an_empty_iterator() -> None:
     assert virtual().run(main()) == []
 
 
-@pytest.mark.spec("as_completed/duplicates")
+@pytest.mark.spec("as-completed/duplicates")
 def test_duplicates_count_once_and_lists_are_accepted() -> None:
     def main() -> Coro:
         a, b = steps(2), steps(1)
@@ -122,14 +122,14 @@ def test_duplicates_count_once_and_lists_are_accepted() -> None:
     assert virtual().run(main()) == [1, 2]
 
 
-@pytest.mark.spec("as_completed/bad-input")
+@pytest.mark.spec("as-completed/bad-input")
 @pytest.mark.parametrize("bad", [42, "ab", None, [1], [steps], (x for x in [])])
 def test_bad_input_raises_at_call_time_and_nothing_starts(bad: object) -> None:
     with pytest.raises(TypeError, match="as_completed"):
         tinyio.as_completed(bad)  # type: ignore[arg-type]
 
 
-@pytest.mark.spec("as_completed/bad-input")
+@pytest.mark.spec("as-completed/bad-input")
 def test_a_bad_element_stops_everything_from_starting() -> None:
     log: list[Any] = []
     good = steps(1, log)
@@ -138,7 +138,7 @@ def test_a_bad_element_stops_everything_from_starting() -> None:
     assert good.gi_frame is not None and not good.gi_suspended  # never started
 
 
-@pytest.mark.spec("as_completed/unconsumed")
+@pytest.mark.spec("as-completed/unconsumed")
 def test_unconsumed_results_still_run_and_run_waits_for_them() -> None:
     log: list[Any] = []
 

@@ -3,7 +3,7 @@
 Each given coroutine gets a small *reporter* that awaits it (starting it, or joining it if it already runs) and, when
 it finishes, appends its result to a list and sets the event of that position. The k-th coroutine handed out by the
 iterator waits on the k-th event, so it gives the k-th result to arrive, whatever order the handed-out coroutines are
-awaited in (spec: ``as_completed/order``). Everything is O(1) per completion.
+awaited in (spec: ``as-completed/order``). Everything is O(1) per completion.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class _Completions(Generic[_T]):
 
 def _as_completed(coros: list[Generator[Any, Any, _T]]) -> Generator[Any, Any, Iterator[Generator[Any, Any, _T]]]:
     completions: _Completions[_T] = _Completions(len(coros))
-    yield {completions.report(coro) for coro in coros}  # spec: as_completed/start — all start now
+    yield {completions.report(coro) for coro in coros}  # spec: as-completed/start — all start now
     return (completions.nth(index) for index in range(len(coros)))
 
 
@@ -46,8 +46,8 @@ def as_completed(coros: Iterable[Generator[Any, Any, _T]]) -> Generator[Any, Any
     """A coroutine that starts every coroutine of ``coros`` and returns an iterator of their results in finishing order.
 
     The iterator hands out one coroutine per given coroutine; the k-th one handed out returns the result of the k-th
-    coroutine to finish (spec: ``as_completed/order``). Coroutines that are already running are joined, not restarted;
-    the same coroutine given twice counts once (``as_completed/duplicates``).
+    coroutine to finish (spec: ``as-completed/order``). Coroutines that are already running are joined, not restarted;
+    the same coroutine given twice counts once (``as-completed/duplicates``).
 
     Example::
 
@@ -63,10 +63,10 @@ def as_completed(coros: Iterable[Generator[Any, Any, _T]]) -> Generator[Any, Any
         )
     unique: dict[int, Generator[Any, Any, _T]] = {}
     for coro in coros:
-        if not isinstance(coro, GeneratorType):  # spec: as_completed/bad-input
+        if not isinstance(coro, GeneratorType):  # spec: as-completed/bad-input
             hint = "; call it: f() instead of f" if callable(coro) else ""
             raise TypeError(
                 f"tinyio.as_completed: an element is {type(coro).__name__} {coro!r:.60}, not a coroutine{hint}"
             )
-        unique.setdefault(id(coro), coro)  # spec: as_completed/duplicates
+        unique.setdefault(id(coro), coro)  # spec: as-completed/duplicates
     return _as_completed(list(unique.values()))
