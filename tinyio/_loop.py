@@ -69,6 +69,9 @@ class _Gather:
         self.remaining = remaining
 
 
+_scope.bind(_THROW, _Gather)  # spec: timeout/stops, isolate/contains — what _scope needs from here
+
+
 def describe(gen: object) -> str:
     """``name (file:line)`` of a coroutine, for messages."""
     code = getattr(gen, "gi_code", None)

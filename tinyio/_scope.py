@@ -28,11 +28,23 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import CancelledError
 from ._event import Event, _Park
+from ._sync import _Permit
 
 if TYPE_CHECKING:
     from ._loop import Loop
 
 _Gen = Generator[Any, Any, Any]
+
+# Set by tinyio._loop when it is imported (it imports this module, so this module cannot import it). No import is
+# done lazily here: a lazy import could find another copy of tinyio in sys.modules (tinyio.conformance swaps them).
+_THROW: Any = None
+_Gather: Any = None
+
+
+def bind(throw_marker: object, gather_type: type) -> None:
+    global _THROW, _Gather
+    _THROW, _Gather = throw_marker, gather_type
+
 
 OWN, JOIN = "own", "join"  # how a root runs its coroutine: inline (it owns it), or by awaiting a running one
 
@@ -180,8 +192,6 @@ def _tree(loop: Loop, scope: Scope) -> dict[_Gen, tuple[int, _Gen]]:
 
 
 def _waiters(loop: Loop, gen: _Gen) -> list[_Gen]:
-    from ._loop import _Gather
-
     current = loop._alive.get(gen)
     if current is None:
         return []
@@ -191,8 +201,6 @@ def _waiters(loop: Loop, gen: _Gen) -> list[_Gen]:
 
 def _shared(loop: Loop, tree: dict[_Gen, tuple[int, _Gen]], root: _Gen) -> set[_Gen]:
     """Members that a coroutine outside the scope waits on, and everything they wait on or started (they live on)."""
-    from ._loop import _Gather
-
     keep = [m for m in tree if any(w is not root and w not in tree for w in _waiters(loop, m))]
     if not keep:
         return set()
@@ -206,7 +214,7 @@ def _shared(loop: Loop, tree: dict[_Gen, tuple[int, _Gen]], root: _Gen) -> set[_
             continue
         kept.add(member)
         keep.extend(started.get(member, ()))
-        target = loop._waiting_on.get(member)
+        target: Any = loop._waiting_on.get(member)
         if type(target) is GeneratorType:
             keep.append(target)
         elif type(target) is _Gather:
@@ -226,9 +234,7 @@ def _remove_waiter(loop: Loop, child: _Gen, waiter: object) -> None:
 
 def _detach(loop: Loop, gen: _Gen) -> None:
     """``gen`` stops waiting for whatever it waits on; nothing will resume it from there."""
-    from ._loop import _Gather
-
-    target = loop._waiting_on.pop(gen, None)
+    target: Any = loop._waiting_on.pop(gen, None)
     if target is None:
         return
     kind = type(target)
@@ -275,8 +281,6 @@ def _stop(loop: Loop, gens: list[_Gen], aftermath: list[BaseException]) -> None:
 
 def _drop_from_ready(loop: Loop, gone: set[_Gen], root: _Gen) -> BaseException | None:
     """Remove the queue entries of ``gone``; return an exception that was about to be thrown at ``root``."""
-    from ._loop import _THROW
-
     ready = loop._ready
     pending: BaseException | None = None
     for _ in range(len(ready)):
@@ -294,8 +298,6 @@ def _drop_from_ready(loop: Loop, gone: set[_Gen], root: _Gen) -> BaseException |
 
 def _discard(value: object) -> None:
     """A value that will never reach its coroutine: give back what must not leak (spec: ``timeout/discarded``)."""
-    from ._sync import _Permit
-
     if type(value) is _Permit:
         value.__exit__(None, None, None)  # spec: sync/no-leak
     elif type(value) is list:
@@ -322,8 +324,6 @@ def _newest_first(tree: dict[_Gen, tuple[int, _Gen]], keep: set[_Gen]) -> list[_
 
 def _interrupt(loop: Loop, scope: Scope) -> None:
     """The deadline of a timeout passed (spec: ``timeout/stops``)."""
-    from ._timeout import TimeoutError
-
     root: _Gen = scope.root  # type: ignore[assignment]
     scope.interrupted = True
     _detach(loop, root)
@@ -334,25 +334,30 @@ def _interrupt(loop: Loop, scope: Scope) -> None:
     _stop(loop, doomed, aftermath)
     _hand_up(loop, scope, sorted(keep, key=lambda m: tree[m][0]))
     pending = _drop_from_ready(loop, {*doomed, root}, root)
-    error = TimeoutError(f"tinyio.timeout: the deadline passed")
+    if _failed_while_stopping(loop, root, aftermath):
+        return  # the loop crashed, or an enclosing isolate stopped the root with everything else
+    error = scope.error
+    assert error is not None
     error.__context__ = pending
-    scope.error = error
     loop._throw(root, error)
-    _after(loop, root, aftermath)
 
 
-def _after(loop: Loop, where: _Gen, aftermath: list[BaseException]) -> None:
-    """Errors raised by coroutines while a scope cancelled them are errors like any other (spec: ``timeout/errors``)."""
+def _failed_while_stopping(loop: Loop, where: _Gen, aftermath: list[BaseException]) -> bool:
+    """Errors raised by coroutines while a scope cancelled them are errors like any other (spec: ``timeout/errors``).
+
+    Returns whether one was found (and the loop crashed, or an isolate around ``where`` contained it).
+    """
     for error in aftermath:
-        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):  # spec: isolate/escapes
             loop._crash(None, error)
-            return
+            return True
     for error in aftermath:
         if not isinstance(error, CancelledError):
             scope = _isolating(loop, where)
             if scope is None or not _contain(loop, scope, None, error):
                 loop._crash(None, error)
-            return
+            return True
+    return False
 
 
 def _contain(loop: Loop, scope: Scope, failed: _Gen | None, error: BaseException) -> bool:
