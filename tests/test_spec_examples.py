@@ -18,7 +18,7 @@ import pytest
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
 RULE = re.compile(r"^(?P<indent>)\.\.\s+rule::\s+(?P<id>\S+)\s*$")
-CODE = re.compile(r"^(?P<indent>\s*)\.\.\s+code-block::\s+python3?\s*$")
+CODE = re.compile(r"^(?P<indent>\s*)\.\.\s+(?:code-block|code|sourcecode)::\s+python3?\s*$")
 OPTION = re.compile(r"^\s*:[\w-]+:")
 
 
