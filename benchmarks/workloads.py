@@ -16,7 +16,7 @@ once the loop's ``run`` has returned (or raised, for the cancel cases), so setti
 * ``event_wakeup`` -- a plain thread and a coroutine ping-pong ``n`` times: the coroutine sets a ``threading.Event``,
   the thread wakes it through the loop's own thread-safe way of setting an event.
 * ``memory`` -- ``n`` coroutines each wait on one event; bytes traced by ``tracemalloc`` (peak since before they were
-  created, up to the moment all are waiting) divided by ``n``. The floor is ``n`` bare generators suspended at their
+  created, up to the moment all are waiting, two checkpoints after the last began to) divided by ``n``. The floor is ``n`` bare generators suspended at their
   first ``yield``, kept in a list.
 """
 
@@ -214,6 +214,8 @@ def generator_workloads(tinyio: Any) -> dict[str, Callable[[int], float]]:
             def prober():
                 while waiting[0] < n:
                     yield
+                yield  # every waiter has begun to wait; give each a turn to finish parking (tinyio: its wait coroutine)
+                yield
                 probe()
                 event.set()
 
@@ -394,6 +396,8 @@ def asyncio_workloads(loop_factory: Callable[[], Any] | None) -> dict[str, Calla
                 tasks = [asyncio.create_task(waiter(event)) for _ in range(n)]
                 while waiting[0] < n:
                     await asyncio.sleep(0)
+                for _ in range(2):  # as for tinyio: every waiter has a turn to finish parking
+                    await asyncio.sleep(0)
                 probe()
                 event.set()
                 await asyncio.gather(*tasks)
@@ -523,6 +527,8 @@ def trio_workloads() -> dict[str, Callable[[int], float]]:
                     for _ in range(n):
                         nursery.start_soon(waiter, event)
                     while waiting[0] < n:
+                        await checkpoint()
+                    for _ in range(2):  # as for tinyio: every waiter has a turn to finish parking
                         await checkpoint()
                     probe()
                     event.set()

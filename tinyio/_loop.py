@@ -33,6 +33,7 @@ Each transition below names the spec rule it realises (``# spec: area/name``); `
 from __future__ import annotations
 
 import contextlib
+import gc
 import heapq
 import itertools
 import threading
@@ -54,6 +55,35 @@ __all__ = ["Loop"]
 _R = TypeVar("_R")
 _Gen = Generator[Any, Any, Any]
 _GeneratorType = types.GeneratorType
+
+
+
+def _finished_by_referents(gen: Any) -> bool:
+    # CPython's collector visits a generator's function only while its frame is alive, so a finished generator refers
+    # to no function. Unlike ``gen.gi_frame is None`` this creates nothing: reading ``gi_frame`` of a generator that has
+    # not started materialises a frame object (~150 bytes) that lives as long as the coroutine (spec: sched/cost).
+    return types.FunctionType not in map(type, gc.get_referents(gen))
+
+
+def _finished_by_frame(gen: Any) -> bool:
+    return gen.gi_frame is None
+
+
+def _pick_finished_test() -> Callable[[Any], bool]:
+    """The frame-free test where this interpreter behaves as it should for it, else the plain one."""
+
+    def probe() -> Generator[None, None, None]:
+        yield
+
+    done = probe()
+    for _ in done:
+        pass
+    if _finished_by_referents(done) and not _finished_by_referents(probe()):
+        return _finished_by_referents
+    return _finished_by_frame  # pragma: no cover — only on interpreters whose collector reports otherwise
+
+
+_finished = _pick_finished_test()
 
 _THROW = object()  # a ready entry ``(gen, _THROW)`` means: throw ``_throws[gen]`` into gen instead of sending
 
@@ -84,7 +114,7 @@ def describe(gen: object) -> str:
 
 def _not_fresh(gen: Any) -> bool:
     """Whether ``gen`` cannot be started: running, started, finished, or a generator expression (spec: misuse/*)."""
-    return gen.gi_suspended or gen.gi_running or gen.gi_frame is None or gen.gi_code.co_name == "<genexpr>"  # type: ignore[no-any-return]
+    return gen.gi_suspended or gen.gi_running or gen.gi_code.co_name == "<genexpr>" or _finished(gen)  # type: ignore[no-any-return]
 
 
 # Loops that are running now, to name the owner of a coroutine that another loop started (spec: misuse/other-loop).
@@ -280,7 +310,7 @@ class Loop:
                     return RuntimeError(
                         f"{what}: {describe(coro)} belongs to another running Loop; a coroutine belongs to one loop"
                     )
-        if coro.gi_frame is None:  # type: ignore[attr-defined]  # spec: misuse/started-elsewhere
+        if _finished(coro):  # spec: misuse/started-elsewhere
             return RuntimeError(
                 f"{what}: {describe(coro)} has already finished outside this run; call its function for a new one"
             )
@@ -336,7 +366,7 @@ class Loop:
         if waiters is None:
             return
         if type(waiters) is _GeneratorType:
-            if waiters.gi_frame is None:
+            if not waiters.gi_suspended:  # type: ignore[attr-defined]  # see _note_closed
                 self._note_closed(waiters)
             self._ready.append((waiters, result))
         elif type(waiters) is list:
@@ -354,12 +384,16 @@ class Loop:
                 waiter = waiter.waiter
             else:
                 return
-        if waiter.gi_frame is None:  # type: ignore[union-attr]
+        if not waiter.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
             self._note_closed(waiter)  # type: ignore[arg-type]
         self._ready.append((waiter, result))  # type: ignore[arg-type]
 
     def _note_closed(self, gen: _Gen) -> None:
-        """``gen`` was closed by someone else while it waited (spec: ``reliability/closed-outside``): it crashes on resume."""
+        """``gen`` was closed by someone else while it waited (spec: ``reliability/closed-outside``): it crashes on resume.
+
+        A waiter is suspended at its ``yield`` until the loop resumes it, so "not suspended" means closed. The callers test
+        ``gi_suspended`` rather than ``gi_frame is None``: reading ``gi_frame`` creates a frame object (spec: sched/cost).
+        """
         self._closed_outside[gen] = describe(gen)
 
     def _add_waiter(self, child: _Gen, waiter: _Gen | _Gather) -> None:
@@ -437,13 +471,18 @@ class Loop:
     def _checked(self, waiter: _Gen, coros: list[_Gen] | set[_Gen] | frozenset[_Gen], what: str) -> Exception | None:
         """Validate every element before anything starts, so a bad one leaves nothing half-done (spec: misuse/element)."""
         alive, results = self._alive, self._results
+        is_list = isinstance(coros, list)
+        alone = len(_running) <= 1  # else another running loop may have scheduled an element (spec: misuse/other-loop)
         for index, child in enumerate(coros):
-            where = f"cannot {what}: element {index}" if isinstance(coros, list) else f"cannot {what}: an element"
+            if alone and type(child) is _GeneratorType and child not in alive and child not in results:
+                if not _not_fresh(child):
+                    continue  # a new coroutine, the common case: nothing else to check
+            where = f"cannot {what}: element {index}" if is_list else f"cannot {what}: an element"
             if not isinstance(child, _GeneratorType):
                 return self._unusable(child, where)
             if child in alive:
                 # spec: background/start — a set waits for nothing, so a running element cannot close a cycle
-                cycle = self._cycle(waiter, child) if isinstance(coros, list) else None
+                cycle = self._cycle(waiter, child) if is_list else None
                 if cycle is not None:
                     return RuntimeError(cycle)
             elif child not in results:
@@ -567,7 +606,7 @@ class Loop:
                     self._compact_timers()
         elif park.event is not None:
             park.event._unregister(park)
-        if gen.gi_frame is None:  # type: ignore[union-attr]
+        if not gen.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
             self._note_closed(gen)  # type: ignore[arg-type]
         self._ready.append((gen, value))  # type: ignore[arg-type]
 
@@ -598,7 +637,7 @@ class Loop:
                 gen = token.gen
                 if self._waiting_on.get(gen) is token:  # type: ignore[arg-type]
                     del self._waiting_on[gen]  # type: ignore[arg-type]
-                    if gen.gi_frame is None:  # type: ignore[union-attr]
+                    if not gen.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
                         self._note_closed(gen)  # type: ignore[arg-type]
                     if token.ok:  # spec: threads/result
                         self._ready.append((gen, token.value))  # type: ignore[arg-type]
