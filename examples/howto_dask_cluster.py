@@ -15,7 +15,7 @@ def main(executor):
 
 if __name__ == "__main__":
     # A real deployment connects to its scheduler: Client("tcp://scheduler:8786"). This starts a small local cluster.
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address="127.0.0.1:0") as cluster:
         with Client(cluster) as client:
             print(tinyio.Loop().run(main(client.get_executor())))
 
