@@ -103,7 +103,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole site, built once for this module, warnings as errors."""
     out = tmp_path_factory.mktemp("html")
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-E", "-b", "html", str(DOCS), str(out),
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-E", "-j", "auto", "-b", "html", str(DOCS), str(out),
          "-d", str(out / ".doctrees")],  # fmt: skip
         cwd=ROOT,
         capture_output=True,
