@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import tinyio
+import tinyio.testing
 
 Coro = Generator[Any, Any, Any]
 
@@ -511,3 +512,74 @@ def test_closed_arrival_does_not_count() -> None:
     assert "1 of 2 waiting" in repr(barrier)
     waiting.close()
     assert "0 of 2 waiting" in repr(barrier)
+
+
+# ------------------------------------------------------------------------------------------- with tinyio.timeout
+@pytest.mark.spec("sync/abandon", "timeout/stops")
+def test_queued_waiter_that_times_out_gives_up_its_place() -> None:
+    lock = tinyio.Lock()
+    order: list[str] = []
+
+    def user(name: str) -> Coro:
+        with (yield lock()):
+            order.append(name)
+
+    def main() -> Coro:
+        with (yield lock()):
+            impatient = tinyio.timeout(user("impatient"), 1)
+            yield {impatient}
+            yield
+            yield {user("patient")}
+            yield
+            got = yield impatient  # times out while queued, before "patient"
+        yield tinyio.sleep(1)
+        return got
+
+    assert tinyio.Loop(clock=tinyio.testing.VirtualClock()).run(main()) == (None, False)
+    assert order == ["patient"]
+    assert lock.available == 1
+
+
+@pytest.mark.timeout(60)  # time moves only by advance(): a failure would wait forever
+@pytest.mark.spec("sync/abandon", "sync/no-leak", "timeout/stops")
+def test_waiter_handed_the_lock_then_timed_out_passes_it_on() -> None:
+    # advance() moves time past the impatient waiter's deadline in the same step that hands it the lock, so the
+    # deadline is noticed after the hand-over and before the waiter resumes.
+    clock = tinyio.testing.VirtualClock(autojump=False)
+    lock = tinyio.Lock()
+    order: list[str] = []
+
+    def user(name: str) -> Coro:
+        with (yield lock()):
+            order.append(name)
+
+    def main() -> Coro:
+        permit = yield lock()
+        impatient = tinyio.timeout(user("impatient"), 1)
+        yield {impatient}
+        yield
+        yield {user("patient")}
+        for _ in range(3):
+            yield
+        permit.__exit__(None, None, None)  # handed to "impatient", which has not resumed yet
+        clock.advance(5)
+        got = yield impatient
+        for _ in range(10):
+            yield
+        return got
+
+    assert tinyio.Loop(clock=clock).run(main()) == (None, False)
+    assert order == ["patient"]
+    assert lock.available == 1
+
+
+@pytest.mark.spec("barrier/abandon", "timeout/stops")
+def test_arrival_that_times_out_does_not_count() -> None:
+    barrier = tinyio.Barrier(2)
+
+    def main() -> Coro:
+        first = yield tinyio.timeout(barrier.wait(), 1)
+        second = yield [barrier.wait(), barrier.wait()]
+        return first, second
+
+    assert tinyio.Loop(clock=tinyio.testing.VirtualClock()).run(main()) == ((None, False), [0, 1])

@@ -423,6 +423,7 @@ def test_coroutine_started_outside_the_loop_is_refused_at_the_yield() -> None:
 
 
 # --------------------------------------------------------------------------------------------------- discarded
+@pytest.mark.timeout(60)  # time moves only by advance(): a failure would wait forever
 @pytest.mark.spec("timeout/discarded", "sync/no-leak")
 @pytest.mark.parametrize("gathered", [False, True])
 def test_permit_on_its_way_at_the_deadline_goes_back_at_once(gathered: bool) -> None:
@@ -627,3 +628,14 @@ def test_outer_deadline_first_cancels_the_inner_timeout() -> None:
 
     assert tinyio.Loop(clock=clock).run(main()) == (None, False)
     assert log == [("inner", "CancelledError"), ("outer", "TimeoutError")]
+
+
+@pytest.mark.spec("timeout/seconds", "misuse/async-def")
+def test_async_def_coroutine_is_refused_and_closed() -> None:
+    async def native() -> None:
+        pass
+
+    coro = native()
+    with pytest.raises(TypeError, match="from_asyncio"):
+        tinyio.timeout(coro, 1)  # type: ignore[arg-type]
+    assert coro.cr_frame is None

@@ -39,6 +39,9 @@ class TimeoutError(BaseException):  # noqa: A001 — the name of tinyio 0.4.0
 
 
 def _check_coro(coro: object) -> None:
+    if type(coro).__name__ == "coroutine" and hasattr(coro, "close"):  # async def: no "never awaited" warning
+        coro.close()
+        raise TypeError("tinyio.timeout(coro, seconds) got an `async def` coroutine; wrap it with tinyio.from_asyncio")
     if not isinstance(coro, Generator):
         raise TypeError(
             f"tinyio.timeout(coro, seconds) needs a coroutine (a generator object) first, got "
