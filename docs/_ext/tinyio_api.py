@@ -88,7 +88,25 @@ class TinyioSubmodules(TinyioNames):
         return self._parse(lines)
 
 
+class TinyioModules(TinyioNames):
+    """``.. tinyio-modules::``: every module of the package with the first paragraph of its docstring."""
+
+    required_arguments = 0
+
+    def run(self) -> list[nodes.Node]:
+        import tinyio
+
+        lines: list[str] = []
+        for info in sorted(pkgutil.iter_modules(tinyio.__path__), key=lambda info: (not info.name.startswith("_"), info.name)):
+            module = importlib.import_module(f"tinyio.{info.name}")
+            doc = inspect.cleandoc(module.__doc__ or "").split("\n\n", 1)[0]
+            path = f"tinyio/{info.name}/" if info.ispkg else f"tinyio/{info.name}.py"
+            lines += [f"``{path}``", *(f"   {line}" for line in doc.splitlines()), ""]
+        return self._parse(lines)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("tinyio-modules", TinyioModules)
     app.add_directive("tinyio-names", TinyioNames)
     app.add_directive("tinyio-submodules", TinyioSubmodules)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
