@@ -37,6 +37,7 @@ model = _load_model()
 Program = model.Program
 freeze = model.freeze
 
+PROGRAMS_RUN = 0  # how many programs check() ran in this process (reported by conftest)
 HANG_SECONDS = 10.0  # a thread the harness waits for that does not report back in this long is a hang of the loop
 MAX_EVENTS = 5_000  # a program of ours never records this many events; a broken loop that spins does
 
@@ -334,6 +335,8 @@ def _is_comparable_chain(run: Any) -> Any:
 
 def check(lib: types.ModuleType, program: Any, mode: bool | None) -> Observed:
     """Run ``program`` on ``lib``'s loop and assert it behaved as the spec allows. Returns what was observed."""
+    global PROGRAMS_RUN
+    PROGRAMS_RUN += 1
     seen = execute(lib, program, mode)
     problems = invariant_problems(program, seen)
     if not problems:

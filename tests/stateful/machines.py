@@ -1,0 +1,142 @@
+"""Hypothesis state machines that grow random programs and check every run against ``spec/model.py``.
+
+A machine starts from an empty main coroutine and, step by step, adds coroutines and actions -- awaits and gathers of
+new, shared, finished and duplicate children (so diamonds, deep chains and, now and then, cycles), background spawns,
+sleeps, event waits with and without timeouts, sets and clears, threads that return or raise once their gate opens,
+failures at random points and coroutines that misbehave when cancelled. Between steps it runs the program so far on the
+real loop under one of the ``exception_group`` modes and checks it with :func:`_harness.check`.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from typing import Any
+
+import _harness
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+
+MAX_COROUTINES = 6
+MAX_ACTIONS = 6
+MAX_THREADS = 3
+EVENTS = 2
+
+ON_CANCEL = st.sampled_from(["propagate"] * 6 + ["raise", "return", "yield", "swallow"])
+MODES = st.sampled_from([None, False, True])
+
+
+def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type[RuleBasedStateMachine]:
+    """A state machine class that runs its programs on ``lib.Loop`` (the real tinyio, or a mutant)."""
+
+    class Machine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.scripts: list[list[tuple[Any, ...]]] = [[]]
+            self.on_cancel = ["propagate"]
+            self.threads = 0
+            self.changes = 0  # actions added since the last run
+
+        def reachable(self) -> list[int]:
+            """Coroutines the main one can reach through awaits, gathers and spawns."""
+            seen, stack = {0}, [0]
+            while stack:
+                for action in self.scripts[stack.pop()]:
+                    refs = [action[1]] if action[0] == "await" else action[1] if action[0] in ("gather", "spawn") else []
+                    for k in refs:
+                        if k not in seen:
+                            seen.add(k)
+                            stack.append(k)
+            return sorted(seen)
+
+        def program(self) -> Any:
+            return _harness.Program(tuple(map(tuple, self.scripts)), tuple(self.on_cancel), EVENTS)
+
+        def _ref(self, data: st.DataObject, who: int) -> int:
+            n = len(self.scripts)
+            later = list(range(who + 1, n))
+            fresh = [k for k in later if k not in self.reachable()]
+            roll = data.draw(st.integers(0, 19))
+            if fresh and roll < 10:
+                return data.draw(st.sampled_from(fresh))  # bring a new coroutine into the program
+            if later and roll < 19:
+                return data.draw(st.sampled_from(later))  # mostly downwards: chains, diamonds, shared children
+            return data.draw(st.integers(0, n - 1))  # sometimes anything: itself, a parent, a finished one
+
+        @initialize(first=st.integers(1, 3))
+        def some_children(self, first: int) -> None:
+            for _ in range(first):
+                self.scripts.append([])
+                self.on_cancel.append("propagate")
+
+        @precondition(lambda self: len(self.scripts) < MAX_COROUTINES)
+        @rule(on_cancel=ON_CANCEL)
+        def add_coroutine(self, on_cancel: str) -> None:
+            self.scripts.append([])
+            self.on_cancel.append(on_cancel)
+
+        @rule(data=st.data())
+        def misbehave_when_cancelled(self, data: st.DataObject) -> None:
+            who = data.draw(st.integers(0, len(self.scripts) - 1))
+            self.on_cancel[who] = data.draw(ON_CANCEL)
+
+        @rule(data=st.data())
+        def add_action(self, data: st.DataObject) -> None:
+            reachable = self.reachable()
+            if data.draw(st.integers(0, 9)) < 9:
+                who = data.draw(st.sampled_from(reachable))  # grow what will run
+            else:
+                who = data.draw(st.integers(0, len(self.scripts) - 1))
+            script = self.scripts[who]
+            if len(script) >= MAX_ACTIONS:
+                return
+            kinds = ["checkpoint", "checkpoint", "await", "await", "gather", "gather", "spawn", "sleep", "sleep",
+                     "wait", "wait", "set", "set", "clear", "raise"]
+            if self.threads < MAX_THREADS:
+                kinds.append("thread")
+            if self.threads:
+                kinds.append("open")
+            kind = data.draw(st.sampled_from(kinds))
+            action: tuple[Any, ...]
+            if kind == "checkpoint":
+                action = ("checkpoint",)
+            elif kind == "await":
+                action = ("await", self._ref(data, who))
+            elif kind == "gather":
+                size = data.draw(st.integers(0, 3))
+                refs = [self._ref(data, who) for _ in range(size)]
+                if refs and data.draw(st.booleans()):
+                    refs.append(refs[0])  # gather/duplicates
+                action = ("gather", tuple(refs))
+            elif kind == "spawn":
+                size = data.draw(st.integers(1, 3))
+                action = ("spawn", tuple(sorted({self._ref(data, who) for _ in range(size)})))
+            elif kind == "sleep":
+                action = ("sleep", data.draw(st.sampled_from([0, 1, 1, 2, 3, -1, 0.5, math.inf])))
+            elif kind == "wait":
+                event = data.draw(st.integers(0, EVENTS - 1))
+                action = ("wait", event, data.draw(st.sampled_from([None, None, 0, 1, 2, 3])))
+            elif kind in ("set", "clear"):
+                action = (kind, data.draw(st.integers(0, EVENTS - 1)))
+            elif kind == "raise":
+                action = ("raise",)
+            elif kind == "thread":
+                action = ("thread", self.threads, data.draw(st.integers(0, 3)) == 0, data.draw(st.booleans()))
+                self.threads += 1
+            else:
+                action = ("open", data.draw(st.integers(0, self.threads - 1)))
+            script.append(action)
+            self.changes += 1
+
+        @precondition(lambda self: self.changes >= 2)
+        @rule(mode=MODES)
+        def run(self, mode: bool | None) -> None:
+            self.changes = 0
+            _harness.check(lib, self.program(), mode)
+
+        def teardown(self) -> None:
+            if any(self.scripts):
+                _harness.check(lib, self.program(), None)
+
+    Machine.__name__ = Machine.__qualname__ = name
+    return Machine
