@@ -25,6 +25,7 @@ class Mutant:
     file: str
     search: str
     replace: str
+    also: tuple[tuple[str, str, str], ...] = ()  # more (file, search, replace) edits, for a mistake in two places
 
 
 MUTANTS = [
@@ -115,6 +116,8 @@ MUTANTS = [
         "threads-not-joined", "threads/joined", "_loop.py",
         "            call.cancel()\n        self._join_threads()",
         "            call.cancel()",
+        also=(("_thread.py", "        for thread in self._threads:\n            thread.join()",
+               "        for thread in self._threads:\n            pass"),),
     ),
     Mutant(
         "finished-await-gets-none", "await/finished", "_loop.py",
@@ -159,16 +162,17 @@ def load(mutant: Mutant) -> types.ModuleType:
     package = "tinyio_mutant_" + mutant.name.replace("-", "_")
     target = _tmp / package
     shutil.copytree(PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__"))
-    path = target / mutant.file
-    text = path.read_text()
-    count = text.count(mutant.search)
-    if count != 1:
-        raise StaleMutant(
-            f"mutant {mutant.name!r} no longer applies: its search text occurs {count} times in tinyio/{mutant.file} "
-            f"(expected once). Update it in tests/mutants/mutants.py to break {mutant.rule} in the current code:\n"
-            f"{mutant.search}"
-        )
-    path.write_text(text.replace(mutant.search, mutant.replace))
+    for file, search, replace in ((mutant.file, mutant.search, mutant.replace), *mutant.also):
+        path = target / file
+        text = path.read_text()
+        count = text.count(search)
+        if count != 1:
+            raise StaleMutant(
+                f"mutant {mutant.name!r} no longer applies: its search text occurs {count} times in tinyio/{file} "
+                f"(expected once). Update it in tests/mutants/mutants.py to break {mutant.rule} in the current code:\n"
+                f"{search}"
+            )
+        path.write_text(text.replace(search, replace))
     if str(_tmp) not in sys.path:
         sys.path.insert(0, str(_tmp))
     module = importlib.import_module(package)

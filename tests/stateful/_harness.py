@@ -204,6 +204,10 @@ class Harness:
                     gate.wait()  # C code: a cancellation waits until the gate opens
             except self.lib.CancelledError:
                 self.thread_ends[t] = "cancelled"
+                if coop:  # a slow clean-up (10 ms, not busy): run must wait for it to end (threads/joined)
+                    never = threading.Event()
+                    for _ in range(5):
+                        never.wait(0.002)
                 raise
             if raises:
                 self.thread_ends[t] = "raised"

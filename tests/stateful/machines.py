@@ -17,7 +17,7 @@ import _harness
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-MAX_COROUTINES = 6
+MAX_COROUTINES = 8
 MAX_ACTIONS = 6
 MAX_THREADS = 3
 EVENTS = 2
@@ -129,6 +129,42 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 action = ("open", data.draw(st.integers(0, self.threads - 1)))
             script.append(action)
             self.changes += 1
+
+        def _new_child(self, script: list[tuple[Any, ...]]) -> int:
+            self.scripts.append(script)
+            self.on_cancel.append("propagate")
+            return len(self.scripts) - 1
+
+        @precondition(lambda self: len(self.scripts) <= MAX_COROUTINES - 4)
+        @rule(data=st.data(), motif=st.sampled_from(["broadcast", "clear", "crash-during-thread", "timer-tie",
+                                                     "diamond"]))
+        def add_motif(self, data: st.DataObject, motif: str) -> None:
+            """A small pattern where interactions are likely, grafted onto a coroutine that runs."""
+            host = self.scripts[data.draw(st.sampled_from(self.reachable()))]
+            how = data.draw(st.sampled_from(["gather", "gather", "spawn"]))
+            event = data.draw(EVENT)
+            if motif == "broadcast":  # several waiters on one event, then a set (event/set)
+                waiters = [self._new_child([("wait", event, data.draw(st.sampled_from([None, 2])))])
+                           for _ in range(data.draw(st.integers(2, 3)))]
+                setter = self._new_child([("checkpoint",), ("set", event)])
+                host.append((how, (*waiters, setter)))
+            elif motif == "clear":  # set, clear, wait (event/clear)
+                host.extend([("set", event), ("clear", event), ("wait", event, data.draw(st.sampled_from([0, 1])))])
+            elif motif == "crash-during-thread":  # a failure while a thread runs (threads/cancel, threads/joined)
+                thread = self.threads
+                self.threads += 1
+                runner = self._new_child([("thread", thread, data.draw(st.booleans()), data.draw(st.booleans()))])
+                crasher = self._new_child([("checkpoint",), ("raise",)])
+                host.append((how, (runner, crasher)))
+            elif motif == "timer-tie":  # equal deadlines (time/order)
+                sleepers = [self._new_child([("sleep", 1), ("checkpoint",)]) for _ in range(data.draw(st.integers(2, 3)))]
+                host.append((how, tuple(sleepers)))
+            else:  # a diamond: two waiters share one child (await/shared)
+                shared = self._new_child([("checkpoint",)])
+                left = self._new_child([("await", shared)])
+                right = self._new_child([("checkpoint",), ("await", shared)])
+                host.append((how, (left, right)))
+            self.changes += 2
 
         @precondition(lambda self: self.changes >= 2)
         @rule(mode=MODES)
