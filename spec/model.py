@@ -261,7 +261,13 @@ class Model:
             del self.waiting_on[helper]
             if raises:
                 self.thread_ends[t] = "raised"
-                self.append(helper, "throw", ("Boom", f"thread{t}"))
+                # rule: threads/error — raised at the yield of the one coroutine that awaits run_in_thread's
+                # coroutine (always a plain await in our programs), which may catch it; the wrapper is closed
+                waiter = helper.waiters[0]
+                del self.alive[helper]
+                del self.waiting_on[waiter]
+                helper.finished = True
+                self.append(waiter, "throw", ("Boom", f"thread{t}"))
             else:
                 self.thread_ends[t] = "ok"
                 self.append(helper, "send", f"t{t}")
@@ -325,8 +331,6 @@ class Model:
                 self.waiting_on[node] = ("thread", node.arg)
                 self.t_requested[node.arg] = node
             return
-        if how == "throw":  # rule: threads/error — raised at the yield inside run_in_thread's coroutine
-            raise _Crash(node, value)
         self.finish(node, None if node.kind == "sleep" else value)
 
     def park(self, node: _Node, event: int | None, timeout: float | None) -> None:
@@ -460,6 +464,9 @@ class Model:
             del self.alive[origin]
         self.waiting_on.clear()  # rule: cancel/no-new-work — nothing can wake anyone any more
         self.event_waiters = [[] for _ in self.event_waiters]
+        for _, how, value in self.ready[self.head:]:  # rule: reliability/undelivered — errors not yet raised
+            if how == "throw":
+                self.aftermath.append(value)
         self.ready, self.head, self.timers = [], 0, []
         for node in reversed(list(self.alive)):  # rule: cancel/order — newest first
             self.cancel(node)

@@ -114,8 +114,8 @@ MUTANTS = [
     ),
     Mutant(
         "threads-not-joined", "threads/joined", "_loop.py",
-        "            call.cancel()\n        self._join_threads()",
-        "            call.cancel()",
+        "        threads, inbox = self._threads, self._inbox\n        last = time.monotonic()\n        while threads:",
+        "        threads, inbox = self._threads, self._inbox\n        last = time.monotonic()\n        while False:",
         also=(("_thread.py", "        for thread in self._threads:\n            thread.join()",
                "        for thread in self._threads:\n            pass"),),
     ),
