@@ -31,8 +31,8 @@ class Mutant:
 MUTANTS = [
     Mutant(
         "gather-results-reversed", "gather/order", "_loop.py",
-        "self._ready.append((waiter.waiter, [results[child] for child in waiter.children]))",
-        "self._ready.append((waiter.waiter, [results[child] for child in reversed(waiter.children)]))",
+        "result = [results[child] for child in waiter.children]",
+        "result = [results[child] for child in reversed(waiter.children)]",
     ),
     Mutant(
         "background-not-cancelled", "cancel/throw", "_loop.py",
@@ -46,9 +46,9 @@ MUTANTS = [
     ),
     Mutant(
         "waiter-resumed-twice", "await/result", "_loop.py",
-        "        if type(waiters) is _GeneratorType:\n            self._ready.append((waiters, result))\n",
-        "        if type(waiters) is _GeneratorType:\n            self._ready.append((waiters, result))\n"
-        "            self._ready.append((waiters, result))\n",
+        "            self._ready.append((waiters, result))\n        elif type(waiters) is list:",
+        "            self._ready.append((waiters, result))\n            self._ready.append((waiters, result))\n"
+        "        elif type(waiters) is list:",
     ),
     Mutant(
         "lifo-instead-of-fifo", "sched/fifo", "_loop.py",

@@ -251,6 +251,7 @@ class Observed:
         self.chain: tuple[int, ...] | None = None
         self.thread_ends: dict[int, str] = {}
         self.fns_running_at_return = 0
+        self.threads_alive_at_return: list[str] = []
         self.events_clean = True
         self.reusable = True
 
@@ -302,6 +303,7 @@ def execute(lib: types.ModuleType, program: Any, mode: bool | None) -> Observed:
         else:
             seen.outcome = ("ok", freeze(result))
         seen.fns_running_at_return = h.fns_running
+        seen.threads_alive_at_return = [t.name for t in threading.enumerate() if t not in threads_before]
     seen.trace = list(h.trace)
     for w in caught:
         text = str(w.message)
@@ -315,6 +317,8 @@ def execute(lib: types.ModuleType, program: Any, mode: bool | None) -> Observed:
             seen.warnings.append(("yielded", me))
         else:
             seen.warnings.append((text[:60], me))
+    for gate in h.gates.values():  # let the threads of a broken loop end, rather than poll forever
+        gate.set()
     seen.thread_ends = dict(h.thread_ends)
     seen.events_clean = all("0 waiting" in repr(e) for e in h.events)
     # inv/reusable: the same loop runs again
@@ -463,6 +467,8 @@ def invariant_problems(program: Any, seen: Observed) -> list[str]:
                 origin = any(e[0] in ("fail", "raised") and e[1] == me for e in seen.trace)
                 if not origin:
                     problems.append(f"inv/one-cancel: coroutine {me} never finished and was never cancelled")
+    if seen.threads_alive_at_return:
+        problems.append(f"inv/threads-ended: threads {seen.threads_alive_at_return} still alive when run returned")
     if seen.fns_running_at_return:
         problems.append(f"inv/threads-ended: {seen.fns_running_at_return} thread functions still running")
     if not seen.events_clean:

@@ -137,10 +137,11 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
 
         @precondition(lambda self: len(self.scripts) <= MAX_COROUTINES - 4)
         @rule(data=st.data(), motif=st.sampled_from(["broadcast", "clear", "crash-during-thread", "timer-tie",
-                                                     "diamond"]))
+                                                     "diamond", "cycle"]))
         def add_motif(self, data: st.DataObject, motif: str) -> None:
             """A small pattern where interactions are likely, grafted onto a coroutine that runs."""
-            host = self.scripts[data.draw(st.sampled_from(self.reachable()))]
+            host_index = data.draw(st.sampled_from(self.reachable()))
+            host = self.scripts[host_index]
             how = data.draw(st.sampled_from(["gather", "gather", "spawn"]))
             event = data.draw(EVENT)
             if motif == "broadcast":  # several waiters on one event, then a set (event/set)
@@ -159,6 +160,9 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             elif motif == "timer-tie":  # equal deadlines (time/order)
                 sleepers = [self._new_child([("sleep", 1), ("checkpoint",)]) for _ in range(data.draw(st.integers(2, 3)))]
                 host.append((how, tuple(sleepers)))
+            elif motif == "cycle":  # a child awaits the coroutine that waits for it (misuse/cycle)
+                child = self._new_child([("checkpoint",), ("await", host_index)])
+                host.append(("await", child))
             else:  # a diamond: two waiters share one child (await/shared)
                 shared = self._new_child([("checkpoint",)])
                 left = self._new_child([("await", shared)])
