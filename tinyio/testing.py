@@ -21,6 +21,16 @@ import threading
 __all__ = ["Deadlock", "VirtualClock"]
 
 
+def _wait_interruptibly(wake: threading.Event) -> None:
+    """Wait for ``wake``; in the main thread, wake up ten times a second so that a pending Ctrl-C is seen (spec:
+    ``errors/interrupt``: a signal that lands just before a wait begins would otherwise go unnoticed)."""
+    if threading.current_thread() is not threading.main_thread():
+        wake.wait()
+        return
+    while not wake.wait(0.1):
+        pass
+
+
 class Deadlock(RuntimeError):
     """Raised by :class:`VirtualClock` when the loop would block forever (spec: ``testing/deadlock``).
 
@@ -126,14 +136,16 @@ class VirtualClock:
                     self._now = max(self._now + max(timeout, 0.0), math.nextafter(self._now, math.inf))
                 return
             # spec: testing/deadlock — only a thread the loop did not start could still set an event
-            if self._deadlock_after is not None and not wake.wait(self._deadlock_after):
+            if self._deadlock_after is None:
+                _wait_interruptibly(wake)
+                return
+            if not wake.wait(self._deadlock_after):
                 raise Deadlock(
                     "the loop would wait forever: every coroutine waits, and no timer is pending and no thread is "
                     "running (set the Event the coroutines wait for, or pass VirtualClock(deadlock_after=None) if "
                     "a thread the loop did not start will set it)"
                 )
-            if self._deadlock_after is not None:
-                return
+            return
         with self._lock:
             if self._advanced:  # time moved after the loop computed its timeout: let it recompute
                 self._advanced = False
@@ -141,7 +153,7 @@ class VirtualClock:
             self._wake = wake
         try:
             # spec: testing/threads — virtual time stands still while a thread runs; advance() also wakes us.
-            wake.wait()
+            _wait_interruptibly(wake)
         finally:
             with self._lock:
                 self._wake = None
