@@ -161,7 +161,10 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
         return None
     if not is_tinyio_test(obj, list(collector.iter_markers(_MARKER))):
         return None
-    return list(collector._genfunctions(name, obj))
+    generate = getattr(collector, "_genfunctions", None)  # what pytest itself uses: parametrization included
+    if generate is None:
+        return pytest.Function.from_parent(collector, name=name, callobj=obj)
+    return list(generate(name, obj))
 
 
 @pytest.hookimpl(tryfirst=True)
