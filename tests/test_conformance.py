@@ -345,3 +345,13 @@ def test_a_hang_that_no_timeout_can_interrupt_is_cut_by_the_budget(tmp_path: Pat
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "exceeded its budget of 8 s" in proc.stdout and "the run did not complete" in proc.stdout
     assert rows(proc.stdout)["demo/first"][0] == "pass"  # what finished is still reported
+
+
+@pytest.mark.spec("conformance/load")
+def test_a_target_that_names_nothing_changes_nothing(tmp_path: Path) -> None:
+    before = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "tinyio"}
+    for target in [str(tmp_path / "nothing"), "no_such_module_anywhere", f"{tmp_path}/"]:
+        with pytest.raises(ValueError):
+            conformance.load(target)
+        after = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "tinyio"}
+        assert after == before

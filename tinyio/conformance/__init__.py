@@ -54,6 +54,7 @@ __all__ = [
     "SKIPPED",
     "RuleResult",
     "applies",
+    "check",
     "implementation",
     "exit_status",
     "format_rst",
@@ -134,23 +135,45 @@ def load(target: str) -> types.ModuleType:
     The kit calls it in the pytest process that runs the tests, before collection; elsewhere use
     :func:`implementation`, which puts everything back afterwards.
     """
-    _forget(_NAME)
     if _is_path(target):
-        module = _load_path(Path(target))
+        spec = _spec_of_path(Path(target))
+        _forget(_NAME)  # only now: a target that names nothing leaves everything as it was
+        module = _execute(spec)
     else:
-        try:
-            module = importlib.import_module(target)
-        except ModuleNotFoundError as error:
-            if error.name != target.split(".")[0] and error.name != target:
-                raise
-            raise ValueError(
-                f"no module named {target!r}: pass an importable module name, or the path of the implementation's "
-                "package folder (a path must contain '/', e.g. ./mytinyio)"
-            ) from None
+        check(target)
+        _forget(_NAME)
+        module = importlib.import_module(target)
         if module.__name__ != _NAME:
             _alias(module)
     _install_placeholders()
     return module
+
+
+def check(target: str) -> None:
+    """Raise :class:`ValueError` naming the fix if ``target`` names no module, package folder or ``.py`` file.
+
+    Example::
+
+        from tinyio.conformance import check
+
+        check("tinyio")
+        try:
+            check("./no/such/folder")
+        except ValueError as error:
+            assert "neither a package folder nor a .py file" in str(error)
+    """
+    if _is_path(target):
+        _spec_of_path(Path(target))
+        return
+    try:
+        found = importlib.util.find_spec(target.split(".")[0]) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ValueError(
+            f"no module named {target!r}: pass an importable module name, or the path of the implementation's "
+            "package folder (a path must contain '/', e.g. ./mytinyio)"
+        )
 
 
 @contextlib.contextmanager
@@ -183,7 +206,7 @@ def implementation(target: str) -> Iterator[types.ModuleType]:
         sys.meta_path[:] = finders
 
 
-def _load_path(path: Path) -> types.ModuleType:
+def _spec_of_path(path: Path) -> importlib.machinery.ModuleSpec:
     path = path.resolve()
     if path.is_dir():
         init = path / "__init__.py"
@@ -198,6 +221,11 @@ def _load_path(path: Path) -> types.ModuleType:
     else:
         raise ValueError(f"{path} is neither a package folder nor a .py file")
     assert spec is not None and spec.loader is not None
+    return spec
+
+
+def _execute(spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[_NAME] = module  # before executing it, so that its relative imports resolve to tinyio.<sub>
     try:

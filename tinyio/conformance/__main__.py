@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import _is_path, exit_status, format_rst, format_table, summarise
+from . import check, exit_status, format_rst, format_table, summarise
 from ._pytest import notes
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -84,27 +84,6 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _unfindable(target: str) -> str | None:
-    """What is wrong with ``target``, if it names nothing that could be imported (the child checks the rest)."""
-    if _is_path(target):
-        path = Path(target)
-        if path.is_dir() and not (path / "__init__.py").is_file():
-            return f"{path} has no __init__.py: pass the implementation's package folder itself, the one holding it"
-        if not path.is_dir() and not (path.is_file() and path.suffix == ".py"):
-            return f"{path} is neither a package folder nor a .py file"
-        return None
-    try:
-        found = importlib.util.find_spec(target.split(".")[0]) is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found:
-        return (
-            f"no module named {target!r}: pass an importable module name, or the path of the implementation's "
-            "package folder (a path must contain '/', e.g. ./mytinyio)"
-        )
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the kit as the command line says; print the table; return the exit status."""
     if not args.tests.is_dir():
@@ -114,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    problem = _unfindable(args.implementation)
-    if problem is not None:  # spec: conformance/load — refuse at once, naming the fix
+    try:
+        check(args.implementation)
+    except ValueError as problem:  # spec: conformance/load — refuse at once, naming the fix
         print(f"error: {problem}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="tinyio-conformance-") as scratch:
