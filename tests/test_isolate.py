@@ -214,6 +214,7 @@ def test_nested_isolates_contain_at_the_innermost() -> None:
     assert virtual().run(main()) == ("inner said inner", True)
 
 
+@pytest.mark.internals
 @pytest.mark.spec("isolate/contains", "sched/reuse")
 def test_loop_state_is_clean_after_many_isolates() -> None:
     loop = virtual()

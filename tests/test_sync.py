@@ -224,6 +224,7 @@ def test_closing_a_queued_acquisition_gives_up_its_place() -> None:
     assert tinyio.Loop().run(main()) == 1
 
 
+@pytest.mark.internals
 @pytest.mark.spec("sync/abandon")
 def test_many_abandoned_entries_are_compacted_and_skipped() -> None:
     lock = tinyio.Lock()

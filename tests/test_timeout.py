@@ -251,6 +251,7 @@ def test_a_child_swallowing_cancellation_is_warned_about_as_in_a_crash() -> None
         assert virtual().run(main()) == (None, False)
 
 
+@pytest.mark.internals
 @pytest.mark.spec("timeout/stops", "sched/reuse")
 def test_loop_state_is_clean_after_many_timeouts() -> None:
     loop = virtual()
@@ -639,3 +640,33 @@ def test_async_def_coroutine_is_refused_and_closed() -> None:
     with pytest.raises(TypeError, match="from_asyncio"):
         tinyio.timeout(coro, 1)  # type: ignore[arg-type]
     assert coro.cr_frame is None
+
+
+@pytest.mark.internals
+@pytest.mark.spec("timeout/stops", "sched/cost")
+def test_interrupting_blocked_coroutines_does_not_scan_the_ready_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinyio import _scope
+
+    scans: list[int] = []
+    original = _scope._drop_from_ready
+
+    def counting(*args: Any) -> Any:
+        scans.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(_scope, "_drop_from_ready", counting)
+
+    def timed() -> Coro:
+        yield {tinyio.sleep(100)}
+        yield sleeper(100, [], "child")
+
+    def busy() -> Coro:
+        for _ in range(2000):
+            yield
+
+    def main() -> Coro:
+        yield {busy()}
+        return (yield [tinyio.timeout(timed(), 1) for _ in range(50)])
+
+    assert virtual().run(main()) == [(None, False)] * 50
+    assert scans == []  # everything stopped was blocked: O(stopped coroutines), not O(ready queue)

@@ -232,15 +232,21 @@ def _remove_waiter(loop: Loop, child: _Gen, waiter: object) -> None:
         alive[child] = None if not rest else rest[0] if len(rest) == 1 else rest
 
 
-def _detach(loop: Loop, gen: _Gen) -> None:
-    """``gen`` stops waiting for whatever it waits on; nothing will resume it from there."""
+def _detach(loop: Loop, gen: _Gen) -> bool:
+    """``gen`` stops waiting for whatever it waits on; ``False`` if it waited on nothing (so it is in the queue)."""
     target: Any = loop._waiting_on.pop(gen, None)
     if target is None:
-        return
+        return False
     kind = type(target)
+    # The loop leaves the entry of a coroutine whose child (or gather) has finished until the coroutine yields again:
+    # such a coroutine is already in the ready queue, with the result.
     if kind is GeneratorType:
+        if target in loop._results:  # (a child stopped just before it, newest first, is in neither)
+            return False
         _remove_waiter(loop, target, gen)
     elif kind is _Gather:
+        if not target.remaining:
+            return False
         for child in set(target.children):
             _remove_waiter(loop, child, target)
     elif kind is _Park:
@@ -254,15 +260,21 @@ def _detach(loop: Loop, gen: _Gen) -> None:
         cancel = getattr(target, "cancel", None)
         if cancel is not None:
             cancel()
+    return True
 
 
-def _stop(loop: Loop, gens: list[_Gen], aftermath: list[BaseException]) -> None:
-    """Cancel ``gens`` (newest first) as a crash would; what they raise goes to ``aftermath``."""
+def _stop(loop: Loop, gens: list[_Gen], aftermath: list[BaseException]) -> bool:
+    """Cancel ``gens`` (newest first) as a crash would; what they raise goes to ``aftermath``.
+
+    Returns whether one of them may have an entry in the ready queue (it waited on nothing when it was stopped).
+    """
+    queued = False
     saved = loop._aftermath
     loop._aftermath = aftermath
     try:
         for gen in gens:
-            _detach(loop, gen)
+            if not _detach(loop, gen):
+                queued = True
             loop._alive.pop(gen, None)
             loop._throws.pop(gen, None)
             scope = loop._scopes.pop(gen, None)
@@ -277,6 +289,7 @@ def _stop(loop: Loop, gens: list[_Gen], aftermath: list[BaseException]) -> None:
         scope = scope_of.pop(gen, None)
         if scope is not None:
             scope.members.pop(gen, None)
+    return queued
 
 
 def _drop_from_ready(loop: Loop, gone: set[_Gen], root: _Gen) -> BaseException | None:
@@ -326,14 +339,15 @@ def _interrupt(loop: Loop, scope: Scope) -> None:
     """The deadline of a timeout passed (spec: ``timeout/stops``)."""
     root: _Gen = scope.root  # type: ignore[assignment]
     scope.interrupted = True
-    _detach(loop, root)
+    queued = not _detach(loop, root)
     tree = _tree(loop, scope)
     keep = _shared(loop, tree, root)
     doomed = _newest_first(tree, keep)
     aftermath: list[BaseException] = []
-    _stop(loop, doomed, aftermath)
+    queued |= _stop(loop, doomed, aftermath)
     _hand_up(loop, scope, sorted(keep, key=lambda m: tree[m][0]))
-    pending = _drop_from_ready(loop, {*doomed, root}, root)
+    # Scanning the queue costs O(its length), so only when something stopped may be in it: usually all were blocked.
+    pending = _drop_from_ready(loop, {*doomed, root}, root) if queued else None
     if _failed_while_stopping(loop, root, aftermath):
         return  # the loop crashed, or an enclosing isolate stopped the root with everything else
     error = scope.error
@@ -376,9 +390,10 @@ def _contain(loop: Loop, scope: Scope, failed: _Gen | None, error: BaseException
     keep = _shared(loop, tree, root)
     doomed = _newest_first(tree, keep)
     aftermath: list[BaseException] = []
-    _stop(loop, doomed, aftermath)
+    queued = _stop(loop, doomed, aftermath)
+    if failed is not root and not _detach(loop, root):
+        queued = True
     if failed is not root:
-        _detach(loop, root)
         saved = loop._aftermath
         loop._aftermath = aftermath
         try:
@@ -386,7 +401,8 @@ def _contain(loop: Loop, scope: Scope, failed: _Gen | None, error: BaseException
         finally:
             loop._aftermath = saved
     _hand_up(loop, scope, sorted(keep, key=lambda m: tree[m][0]))
-    _drop_from_ready(loop, {*doomed, root}, root)
+    if queued:
+        _drop_from_ready(loop, {*doomed, root}, root)
     scope.close()
     others = [e for e in aftermath if not isinstance(e, CancelledError)]
     mode = scope.exception_group
