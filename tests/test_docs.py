@@ -34,7 +34,7 @@ from tinyio_examples import run_example, tidy  # noqa: E402
 
 HAS_SPHINX = importlib.util.find_spec("sphinx") is not None
 needs_sphinx = pytest.mark.skipif(
-    not HAS_SPHINX, reason="sphinx is not installed: pip install -e '.[docs]' (CI installs it and runs these tests)"
+    not HAS_SPHINX, reason="sphinx is not installed: pip install -e '.[docs]' to build and check the documentation site"
 )
 
 EXPECTED_OUTPUT = "# Expected output:"
