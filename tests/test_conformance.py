@@ -355,3 +355,16 @@ def test_a_target_that_names_nothing_changes_nothing(tmp_path: Path) -> None:
             conformance.load(target)
         after = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "tinyio"}
         assert after == before
+
+
+@pytest.mark.spec("conformance/select")
+def test_the_state_machines_run_only_when_asked_for(tmp_path: Path) -> None:
+    from tinyio.conformance.__main__ import command
+
+    tests = tmp_path / "tests"
+    (tests / "stateful").mkdir(parents=True)
+    default = command("tinyio", tests, tmp_path / "r.jsonl", 10, [])
+    assert f"--ignore={tests / 'stateful'}" in default
+    assert not any("mutants" in arg for arg in default)  # no such folder here: nothing to leave out
+    asked = command("tinyio", tests, tmp_path / "r.jsonl", 10, [], slow=True)
+    assert not any(arg.startswith("--ignore=") for arg in asked)

@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--tests", type=Path, default=ROOT / "tests", metavar="DIR", help="tinyio's tests folder (default: %(default)s)"
     )
+    parser.add_argument(
+        "--state-machines",
+        action="store_true",
+        help="also run the Hypothesis state machines of tests/stateful (a minute or more; give --timeout 600)",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="show pytest's output too")
     return parser
 
@@ -65,9 +70,18 @@ def _plugin_is_installed() -> bool:
     return any(entry.value == "tinyio.pytest_plugin" for entry in importlib.metadata.entry_points(group="pytest11"))
 
 
-def command(implementation: str, tests: Path, report: Path, timeout: float, extra: Sequence[str]) -> list[str]:
+# Left out unless asked for: the state machines take a minute of CPU or more, too long for a per-test time limit; the
+# mutants check tinyio's own checker. Every rule is also cited by a plain test or a spec example.
+SLOW = ("stateful", "mutants")
+
+
+def command(
+    implementation: str, tests: Path, report: Path, timeout: float, extra: Sequence[str], slow: bool = False
+) -> list[str]:
     """The child pytest command line."""
     args = [sys.executable, "-m", "pytest", str(tests), "-q", "--no-header", "--tb=no", "-rN", "-o", "addopts="]
+    if not slow:
+        args += [f"--ignore={tests / folder}" for folder in SLOW if (tests / folder).is_dir()]
     args += ["-p", "no:cacheprovider", "-p", "no:cov", "-p", "no:randomly", "-p", "no:xdist"]
     args += ["--continue-on-collection-errors"]  # one broken test file must not hide the others' results
     if not _plugin_is_installed():
@@ -101,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="tinyio-conformance-") as scratch:
         report = Path(scratch) / "report.jsonl"
         report.touch()
-        argv = command(args.implementation, args.tests, report, args.timeout, args.pytest_args)
+        argv = command(args.implementation, args.tests, report, args.timeout, args.pytest_args, args.state_machines)
         started = time.monotonic()
         try:
             proc = subprocess.run(
