@@ -670,3 +670,26 @@ def test_interrupting_blocked_coroutines_does_not_scan_the_ready_queue(monkeypat
 
     assert virtual().run(main()) == [(None, False)] * 50
     assert scans == []  # everything stopped was blocked: O(stopped coroutines), not O(ready queue)
+
+
+@pytest.mark.spec("cancel/swallowed", "timeout/errors", "isolate/escapes")
+@pytest.mark.parametrize("wrap", ["timeout", "isolate"])
+def test_warnings_name_the_users_coroutine_not_the_wrapper(wrap: str) -> None:
+    def stubborn_coroutine() -> Coro:
+        try:
+            yield tinyio.sleep(10)
+        except tinyio.CancelledError:
+            return "swallowed"
+
+    def failing() -> Coro:
+        yield tinyio.sleep(1)
+        raise ValueError("crash")
+
+    def main() -> Coro:
+        yield {failing()}
+        yield tinyio.timeout(stubborn_coroutine(), 5) if wrap == "timeout" else tinyio.isolate(stubborn_coroutine())
+
+    with pytest.warns(RuntimeWarning, match="stubborn_coroutine .*swallowed") as caught:
+        with pytest.raises(ValueError, match="crash"):
+            virtual().run(main())
+    assert all(warning.filename == __file__ for warning in caught)

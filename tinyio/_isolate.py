@@ -17,7 +17,7 @@ from collections.abc import Generator
 from types import GeneratorType
 from typing import Any, Literal, TypeVar
 
-from ._scope import Scope
+from ._scope import WRAPPERS, Scope
 
 __all__ = ["copy", "isolate"]
 
@@ -37,6 +37,9 @@ def _isolated(scope: Scope) -> Generator[Any, Any, tuple[Any, bool]]:
         yield running
     scope.close()
     return result, True  # spec: isolate/result
+
+
+WRAPPERS.add(_isolated.__code__)  # warnings and errors name the coroutine it runs, not _isolated
 
 
 def isolate(

@@ -104,12 +104,20 @@ _scope.bind(_THROW, _Gather)  # spec: timeout/stops, isolate/contains — what _
 
 def describe(gen: object) -> str:
     """``name (file:line)`` of a coroutine, for messages."""
+    gen = _shown(gen)
     code = getattr(gen, "gi_code", None)
     if code is None:
         return repr(gen)
     frame = getattr(gen, "gi_frame", None)
     line = frame.f_lineno if frame is not None else code.co_firstlineno
     return f"{getattr(gen, '__qualname__', code.co_name)} ({code.co_filename}:{line})"
+
+
+def _shown(gen: Any) -> Any:
+    """The coroutine to name for ``gen``: the user's coroutine inside a timeout/isolate wrapper (``_scope.WRAPPERS``)."""
+    while getattr(gen, "gi_code", None) in _scope.WRAPPERS and type(gen.gi_yieldfrom) is _GeneratorType:
+        gen = gen.gi_yieldfrom
+    return gen
 
 
 def _not_fresh(gen: Any) -> bool:
@@ -732,18 +740,19 @@ class Loop:
         if not gen.gi_suspended:  # type: ignore[attr-defined]
             gen.close()  # spec: cancel/never-started — none of its code runs
             return
-        frame = gen.gi_frame
+        shown = _shown(gen)  # the user's coroutine, if gen is a timeout/isolate wrapper
+        frame = shown.gi_frame
         where = (frame.f_code.co_filename, frame.f_lineno)
         try:
             gen.throw(CancelledError())  # spec: cancel/throw — at its current yield
         except CancelledError as cancelled:
             self._aftermath.append(cancelled)
         except StopIteration:  # spec: cancel/swallowed
-            self._warn(f"{describe(gen)} swallowed tinyio.CancelledError and returned; re-raise it after clean-up", where)
+            self._warn(f"{describe(shown)} swallowed tinyio.CancelledError and returned; re-raise it after clean-up", where)
         except BaseException as other:  # spec: cancel/other-error
             self._aftermath.append(other)
         else:  # spec: cancel/yield-after
-            self._warn(f"{describe(gen)} yielded after tinyio.CancelledError; closing it. Re-raise the error", where)
+            self._warn(f"{describe(shown)} yielded after tinyio.CancelledError; closing it. Re-raise the error", where)
             try:
                 gen.close()
             except BaseException as other:

@@ -23,7 +23,7 @@ O(members + ready queue) once, when they happen; nothing is paid per step.
 from __future__ import annotations
 
 from collections.abc import Generator
-from types import GeneratorType
+from types import CodeType, GeneratorType
 from typing import TYPE_CHECKING, Any
 
 from ._errors import CancelledError
@@ -45,6 +45,9 @@ def bind(throw_marker: object, gather_type: type) -> None:
     global _THROW, _Gather
     _THROW, _Gather = throw_marker, gather_type
 
+
+# The code objects of the timeout/isolate wrappers: messages about a wrapper name the user's coroutine inside it.
+WRAPPERS: set[CodeType] = set()
 
 OWN, JOIN = "own", "join"  # how a root runs its coroutine: inline (it owns it), or by awaiting a running one
 

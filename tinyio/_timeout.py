@@ -13,7 +13,7 @@ from collections.abc import Generator
 from typing import Any, TypeVar
 
 from ._event import _Park, _seconds
-from ._scope import OWN, Scope, _Deadline
+from ._scope import OWN, WRAPPERS, Scope, _Deadline
 
 __all__ = ["TimeoutError", "timeout"]
 
@@ -71,6 +71,9 @@ def _timed(scope: Scope) -> Generator[Any, Any, tuple[Any, bool]]:
         return None, False  # spec: timeout/result
     scope.close()
     return result, not scope.interrupted  # spec: timeout/caught — returned after catching it: (value, False)
+
+
+WRAPPERS.add(_timed.__code__)  # warnings and errors name the coroutine it runs, not _timed
 
 
 def timeout(
