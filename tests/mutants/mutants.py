@@ -104,8 +104,8 @@ MUTANTS = [
     ),
     Mutant(
         "swallowed-cancel-not-warned", "cancel/swallowed", "_loop.py",
-        '            self._warn(f"{describe(gen)} swallowed',
-        '            (lambda *a: None)(f"{describe(gen)} swallowed',
+        '            self._warn(f"{describe(shown)} swallowed',
+        '            (lambda *a: None)(f"{describe(shown)} swallowed',
     ),
     Mutant(
         "cleanup-error-dropped", "cancel/other-error", "_loop.py",
