@@ -46,7 +46,7 @@ def write_all(out: Path, raw: dict[str, Any]) -> None:
     previous = out / "raw" / "results.json"
     if previous.exists():
         old = json.loads(previous.read_text())
-        for part in ("table", "scaling"):
+        for part in ("table", "scaling", "scaling_implementations"):
             if part not in raw and part in old:
                 raw[part] = old[part]
     raw.setdefault("when", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
@@ -190,6 +190,7 @@ def markdown(raw: dict[str, Any]) -> str:
         lines.append("")
     if "scaling" in raw:
         scaling: dict[str, Row] = raw["scaling"]
+        implementations = raw.get("scaling_implementations", implementations)
         cases = list(dict.fromkeys(split(k)[0] for k in scaling))
         lines += ["## Scaling: growth from N = 1e4 to 1e5 (10× the work; linear is 10×)", ""]
         lines += ["| case | " + " | ".join(implementations) + " |", "|---|" + "---|" * len(implementations)]
@@ -267,7 +268,7 @@ def plot_scaling(path: Path, raw: dict[str, Any]) -> None:
     import matplotlib.pyplot as plt
 
     scaling: dict[str, Row] = raw["scaling"]
-    implementations: list[str] = raw["implementations"]
+    implementations: list[str] = raw.get("scaling_implementations", raw["implementations"])
     cases = list(dict.fromkeys(split(k)[0] for k in scaling))
     columns = 5
     rows = (len(cases) + columns - 1) // columns
