@@ -721,3 +721,27 @@ def test_cancellation_reaches_a_function_on_a_reused_worker() -> None:
         stop.set()
     first, second, result = outcome
     assert first is second and result == "cancelled"
+
+
+@pytest.mark.spec("pool/cancel")
+def test_any_error_thrown_at_a_queued_call_withdraws_it_or_passes_its_place_on() -> None:
+    # What a timeout throws at the yield (without a loop, to pin down the exact moments).
+    from tinyio._event import _Park
+
+    pool = tinyio.ThreadPool(1)
+    holder = pool.run_in_thread(print)
+    call = holder.send(None)
+    assert isinstance(call, _ThreadCall)  # holds the only place
+    queued = pool.run_in_thread(print)
+    assert isinstance(queued.send(None), _Park)  # waits for it
+    with pytest.raises(TimeoutError):
+        queued.throw(TimeoutError("withdrawn while waiting"))
+    granted = pool.run_in_thread(print)
+    assert isinstance(granted.send(None), _Park)
+    assert call.on_done is not None
+    call.on_done()  # the holder's function ended: the place goes to `granted`, skipping the withdrawn one
+    assert pool._running == 1
+    with pytest.raises(TimeoutError):
+        granted.throw(TimeoutError("gone after being handed the place"))
+    assert pool._running == 0 and not pool._queue
+    holder.close()

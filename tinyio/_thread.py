@@ -50,6 +50,28 @@ def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> None:
     )
 
 
+class _Withdrawn(BaseException):
+    """Raised on purpose in a worker, and caught at once, to consume a cancellation that came too late."""
+
+
+def _withdraw_pending() -> None:
+    """Make sure no asynchronous exception is pending for the current thread (spec: ``threads/no-late-cancel``).
+
+    Withdrawing with ``PyThreadState_SetAsyncExc(id, NULL)`` would leave CPython's interpreter-wide "asynchronous
+    exception pending" signal set (3.11), so every thread would take the slow path at each eval-breaker check until
+    some other asynchronous exception is raised (under a tracer such as coverage this starves the program). Instead
+    the pending exception is replaced by :class:`_Withdrawn`, which is raised here, at the loop's backward jump, and
+    caught; raising it clears the signal.
+    """
+    try:
+        _set_async_exc(threading.get_ident(), _Withdrawn)
+        for _ in range(100):  # eval-breaker checks: it is raised at the first one
+            pass
+    except _Withdrawn:
+        return
+    _set_async_exc(threading.get_ident(), None)  # pragma: no cover — not raised in time: withdraw it after all
+
+
 class _ThreadCall:
     """One call of ``fn(*args, **kwargs)`` in a worker thread, on behalf of the coroutine ``gen``.
 
@@ -110,7 +132,7 @@ class _ThreadCall:
                 with self._lock:
                     self._state = _DONE
                     if self._cancelled and self.canceller is None:  # withdraw one that is pending, not yet raised
-                        _set_async_exc(self._thread_id, None)  # type: ignore[arg-type]
+                        _withdraw_pending()
                 break
             except CancelledError as late:  # spec: threads/no-late-cancel
                 if outcome is None:
