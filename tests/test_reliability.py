@@ -536,6 +536,24 @@ CATALOGUE: list[tuple[str, Callable[[], Any], type[BaseException], str]] = [
     ("event-bool", lambda: bool(tinyio.Event()), TypeError, "is_set()"),
     ("run-in-thread-not-callable", lambda: tinyio.run_in_thread(42), TypeError, "callable"),  # type: ignore[call-overload]
     ("loop-bad-clock", lambda: tinyio.Loop(clock=42), TypeError, "now()"),  # type: ignore[arg-type]
+    # the batteries
+    ("semaphore-zero", lambda: tinyio.Semaphore(0), ValueError, "positive int"),
+    ("semaphore-float", lambda: tinyio.Semaphore(1.5), TypeError, "positive int"),  # type: ignore[arg-type]
+    ("semaphore-bool", lambda: tinyio.Semaphore(True), TypeError, "pass 1"),
+    ("barrier-zero", lambda: tinyio.Barrier(0), ValueError, "positive int"),
+    ("pool-zero", lambda: tinyio.ThreadPool(0), ValueError, "positive int"),
+    ("pool-str", lambda: tinyio.ThreadPool("8"), TypeError, "positive int"),  # type: ignore[arg-type]
+    ("pool-fn-not-callable", lambda: tinyio.ThreadPool(2).run_in_thread(42), TypeError, "callable"),  # type: ignore[call-overload]
+    ("pool-map-not-callable", lambda: tinyio.ThreadPool(2).map(42, [1]), TypeError, "callable"),  # type: ignore[arg-type]
+    ("timeout-nan", lambda: tinyio.timeout(_noop(), math.nan), ValueError, "math.inf"),
+    ("timeout-not-coroutine", lambda: tinyio.timeout(42, 1), TypeError, "generator"),  # type: ignore[arg-type]
+    ("isolate-not-coroutine", lambda: tinyio.isolate(42), TypeError, "generator"),  # type: ignore[arg-type]
+    ("copy-not-coroutine", lambda: tinyio.copy(42), TypeError, "generator"),  # type: ignore[arg-type]
+    ("as-completed-int", lambda: tinyio.as_completed(42), TypeError, "e.g. a set"),  # type: ignore[arg-type]
+    ("as-completed-element", lambda: tinyio.as_completed({1}), TypeError, "not a coroutine"),  # type: ignore[arg-type]
+    ("executor-not-executor", lambda: tinyio.run_in_executor(42, print), TypeError, "submit"),  # type: ignore[arg-type]
+    ("from-asyncio-not-coroutine", lambda: tinyio.from_asyncio(42), TypeError, "async def"),  # type: ignore[arg-type]
+    ("to-asyncio-not-coroutine", lambda: tinyio.to_asyncio(42), TypeError, "generator"),  # type: ignore[arg-type]
 ]
 
 
