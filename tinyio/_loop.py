@@ -42,7 +42,7 @@ import types
 import warnings
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ._clock import Clock, RealClock
 from ._errors import CancelledError
@@ -123,7 +123,7 @@ def _shown(gen: Any) -> Any:
 
 def _not_fresh(gen: Any) -> bool:
     """Whether ``gen`` cannot be started: running, started, finished, or a generator expression (spec: misuse/*)."""
-    return gen.gi_suspended or gen.gi_running or gen.gi_code.co_name == "<genexpr>" or _finished(gen)  # type: ignore[no-any-return]
+    return bool(gen.gi_suspended or gen.gi_running or gen.gi_code.co_name == "<genexpr>" or _finished(gen))
 
 
 # Loops that are running now, to name the owner of a coroutine that another loop started (spec: misuse/other-loop).
@@ -194,12 +194,12 @@ class Loop:
                 self._block()
         except BaseException as error:  # spec: errors/interrupt — Ctrl-C (or anything) while stepping or waiting
             self._crash(None, error)
-        result, error = self._end(exception_group)
-        if error is not None:
+        result, failure = self._end(exception_group)
+        if failure is not None:
             try:
-                raise error
+                raise failure
             finally:
-                del error
+                del failure  # no reference cycle through this frame
         return result  # type: ignore[no-any-return]
 
     @contextlib.contextmanager
@@ -226,8 +226,8 @@ class Loop:
             steps.close()
             message = "left Loop.runtime() before the coroutine finished: keep calling next() until StopIteration"
             self._crash(None, RuntimeError(message))
-            _, error = self._end(False)
-            raise error  # type: ignore[misc]
+            _, failure = self._end(False)
+            raise failure  # type: ignore[misc]
 
     def _steps(self, exception_group: None | bool) -> Generator[None | Callable[[], None], None, Any]:
         try:
@@ -240,9 +240,9 @@ class Loop:
             raise  # the driver closed us; runtime() cleans up
         except BaseException as error:  # spec: errors/interrupt
             self._crash(None, error)
-        result, error = self._end(exception_group)
-        if error is not None:
-            raise error
+        result, failure = self._end(exception_group)
+        if failure is not None:
+            raise failure
         return result
 
     # ------------------------------------------------------------------------------------------- start and end
@@ -307,23 +307,24 @@ class Loop:
             if callable(coro):
                 return TypeError(f"{what}: got {coro!r}, which is callable: call it to get the coroutine, e.g. f()")
             return TypeError(f"{what}: got {type(coro).__name__} {coro!r:.80}")
-        if coro.gi_code.co_name == "<genexpr>":  # type: ignore[attr-defined]  # spec: reliability/bad-input
+        gen = cast(Any, coro)  # an exact generator from here on (not every mypy narrows `type(x) is not T`)
+        if gen.gi_code.co_name == "<genexpr>":  # spec: reliability/bad-input
             return TypeError(f"{what}: got a generator expression; to gather, yield a list: `[f(x) for x in xs]`")
-        if coro.gi_running:  # type: ignore[attr-defined]
+        if gen.gi_running:
             return RuntimeError(f"{what}: {describe(coro)} is running right now; a coroutine cannot be started twice")
-        if coro.gi_suspended or len(_running) > 1:  # type: ignore[attr-defined]
+        if gen.gi_suspended or len(_running) > 1:
             # spec: misuse/other-loop, nesting/one-loop — also a coroutine another loop has scheduled but not yet run.
             # A snapshot of the running loops: loops in other threads start and end meanwhile.
             for other in tuple(_running):
-                if other is not self and (coro in other._alive or coro in other._results):
+                if other is not self and (gen in other._alive or gen in other._results):
                     return RuntimeError(
                         f"{what}: {describe(coro)} belongs to another running Loop; a coroutine belongs to one loop"
                     )
-        if _finished(coro):  # spec: misuse/started-elsewhere
+        if _finished(gen):  # spec: misuse/started-elsewhere
             return RuntimeError(
                 f"{what}: {describe(coro)} has already finished outside this run; call its function for a new one"
             )
-        if coro.gi_suspended:
+        if gen.gi_suspended:
             return RuntimeError(  # spec: misuse/started-elsewhere
                 f"{what}: {describe(coro)} was already started outside this loop (by next(), send() or another loop)"
             )
@@ -375,7 +376,7 @@ class Loop:
         if waiters is None:
             return
         if type(waiters) is _GeneratorType:
-            if not waiters.gi_suspended:  # type: ignore[attr-defined]  # see _note_closed
+            if not waiters.gi_suspended:  # see _note_closed
                 self._note_closed(waiters)
             self._ready.append((waiters, result))
         elif type(waiters) is list:
@@ -642,17 +643,18 @@ class Loop:
         while inbox:
             token, value = inbox.popleft()
             if type(token) is _ThreadCall:
-                self._threads.pop(token, None)
-                gen = token.gen
-                if self._waiting_on.get(gen) is token:  # type: ignore[arg-type]
+                call: _ThreadCall = token
+                self._threads.pop(call, None)
+                gen = call.gen
+                if self._waiting_on.get(gen) is call:  # type: ignore[arg-type]
                     del self._waiting_on[gen]  # type: ignore[arg-type]
                     if not gen.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
                         self._note_closed(gen)  # type: ignore[arg-type]
-                    if token.ok:  # spec: threads/result
-                        self._ready.append((gen, token.value))  # type: ignore[arg-type]
+                    if call.ok:  # spec: threads/result
+                        self._ready.append((gen, call.value))  # type: ignore[arg-type]
                     else:  # spec: threads/error — raised at the yield of the coroutine that awaits the call
-                        self._thread_failed(gen, token.value)  # type: ignore[arg-type]
-                    token.value = None
+                        self._thread_failed(gen, call.value)  # type: ignore[arg-type]
+                    call.value = None
             else:
                 self._unpark(token, value)
 
