@@ -783,9 +783,10 @@ class Loop:
             if threads and now - last >= self._thread_grace:  # spec: threads/cancel-repeat
                 last = now
                 for call in threads:
+                    name = call.name  # before cancel(): a thread that ends right after it forgets its function
                     if call.cancel():
                         warnings.warn(
-                            f"thread running {call.name} is still running {self._thread_grace} s after "
+                            f"thread running {name} is still running {self._thread_grace} s after "
                             "tinyio.CancelledError was raised in it; raising it again",
                             RuntimeWarning,
                             stacklevel=2,
