@@ -204,7 +204,7 @@ class Barrier:
     __slots__ = ("_parties", "_arrived", "_event", "_lock", "__weakref__")
 
     def __init__(self, value: int) -> None:
-        self._parties = _count(value, "Barrier(value)")  # spec: barrier/value
+        self._parties = _count(value, "Barrier(value)")  # spec: sync/value
         self._arrived: list[_Arrival] = []
         self._event = Event()
         self._lock = threading.Lock()
