@@ -151,20 +151,30 @@ def test_a_crash_raises_cancelled_error_inside_a_thread_running_python(thread_cr
     assert thread_crashes == []
 
 
+def run_call_in_a_worker(call: Any) -> collections.deque[Any]:
+    """Hand ``call`` to a worker of its own and wait for its report; returns the inbox."""
+    inbox: collections.deque[Any] = collections.deque()
+    wakeup = threading.Event()
+    workers = _thread._Workers(inbox, wakeup)
+
+    def gen():
+        yield
+
+    call.start(gen(), workers)
+    try:
+        assert wakeup.wait(10)
+    finally:
+        workers.shutdown()
+    return inbox
+
+
 @spec("threads/cancel")
 @pytest.mark.internals
 def test_a_thread_cancelled_before_it_began_never_calls_the_function() -> None:
     called: list[int] = []
     call = _thread._ThreadCall(lambda: called.append(1), (), {})
     assert call.cancel() is True  # pending: not yet started
-    inbox: collections.deque[Any] = collections.deque()
-    wakeup = threading.Event()
-
-    def gen():
-        yield
-
-    call.start(gen(), inbox, wakeup)
-    assert wakeup.wait(10)
+    inbox = run_call_in_a_worker(call)
     assert called == []
     assert list(inbox) == [(call, None)]
     assert call.ok is False and type(call.value) is tinyio.CancelledError
@@ -173,15 +183,9 @@ def test_a_thread_cancelled_before_it_began_never_calls_the_function() -> None:
 @spec("threads/no-late-cancel")
 @pytest.mark.internals
 def test_cancel_after_the_function_finished_delivers_nothing() -> None:
-    inbox: collections.deque[Any] = collections.deque()
-    wakeup = threading.Event()
     call = _thread._ThreadCall(lambda: "done", (), {})
-
-    def gen():
-        yield
-
-    call.start(gen(), inbox, wakeup)
-    assert wakeup.wait(10)
+    inbox = run_call_in_a_worker(call)
+    assert list(inbox) == [(call, None)]
     assert call.cancel() is False
     assert call.ok is True and call.value == "done"
 
