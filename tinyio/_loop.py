@@ -641,22 +641,22 @@ class Loop:
     def _drain_inbox(self) -> None:
         inbox = self._inbox
         while inbox:
-            token, value = inbox.popleft()
-            if type(token) is _ThreadCall:
-                call: _ThreadCall = token
-                self._threads.pop(call, None)
-                gen = call.gen
-                if self._waiting_on.get(gen) is call:  # type: ignore[arg-type]
+            item, value = inbox.popleft()
+            if type(item) is _ThreadCall:
+                token: _ThreadCall = item
+                self._threads.pop(token, None)
+                gen = token.gen
+                if self._waiting_on.get(gen) is token:  # type: ignore[arg-type]
                     del self._waiting_on[gen]  # type: ignore[arg-type]
                     if not gen.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
                         self._note_closed(gen)  # type: ignore[arg-type]
-                    if call.ok:  # spec: threads/result
-                        self._ready.append((gen, call.value))  # type: ignore[arg-type]
+                    if token.ok:  # spec: threads/result
+                        self._ready.append((gen, token.value))  # type: ignore[arg-type]
                     else:  # spec: threads/error — raised at the yield of the coroutine that awaits the call
-                        self._thread_failed(gen, call.value)  # type: ignore[arg-type]
-                    call.value = None
+                        self._thread_failed(gen, token.value)  # type: ignore[arg-type]
+                    token.value = None
             else:
-                self._unpark(token, value)
+                self._unpark(item, value)
 
     def _thread_failed(self, gen: _Gen, error: BaseException) -> None:
         """Raise a thread's error where ``run_in_thread(...)`` was yielded, so that the waiter may catch it.
