@@ -216,7 +216,7 @@ class Model:
                 if not budget:
                     return
             budget -= 1
-            node, how, value = self.ready[self.head]
+            node, how, value = self.ready[self.head]  # rule: sched/fifo — first in, first out
             self.head += 1
             self.step(node, how, value)
 
@@ -490,7 +490,7 @@ class Model:
 
     def stitch(self, origin: _Node) -> tuple[int, ...]:
         """The user coroutines whose frames rule errors/traceback puts in the traceback, outermost first."""
-        chain = [origin]
+        chain = [origin]  # rule: errors/traceback
         node = origin
         while node.waiters:
             waiter = node.waiters[0]  # the first waiter of each
