@@ -163,12 +163,15 @@ class _ThreadCall:
             self._cancelled = True
             thread_id = self._thread_id
             if thread_id is not None and canceller is None:
+                # Wake a loop nested in that thread first (spec: nesting/thread-cancel), then deliver. The order
+                # matters under a tracer (coverage, a debugger) on CPython 3.11: after PyThreadState_SetAsyncExc the
+                # delivering thread stalls at its next Python call until the target has raised the exception, so the
+                # target must already be awake by then.
+                for wakeup in tuple(loops_by_thread.get(thread_id, ())):
+                    wakeup.set()
                 _set_async_exc(thread_id, CancelledError)
         if canceller is not None:
             canceller()
-        elif thread_id is not None:
-            for wakeup in loops_by_thread.get(thread_id, ()):  # spec: nesting/thread-cancel
-                wakeup.set()
         return True
 
 
