@@ -163,11 +163,11 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             elif motif == "cycle":  # a child awaits the coroutine that waits for it (misuse/cycle)
                 child = self._new_child([("checkpoint",), ("await", host_index)])
                 host.append(("await", child))
-            else:  # a diamond: two waiters share one child (await/shared)
-                shared = self._new_child([("checkpoint",)])
-                left = self._new_child([("await", shared)])
-                right = self._new_child([("checkpoint",), ("await", shared)])
-                host.append((how, (left, right)))
+            else:  # a diamond: two or three waiters share one child, and resume in the order they came (await/shared)
+                shared = self._new_child([("checkpoint",), ("checkpoint",), ("checkpoint",)])
+                fan = [self._new_child([("checkpoint",)] * i + [("await", shared)])
+                       for i in range(data.draw(st.integers(2, 3)))]
+                host.append((how, tuple(fan)))
             self.changes += 2
 
         @precondition(lambda self: self.changes >= 2)
