@@ -33,101 +33,28 @@ Each transition below names the spec rule it realises (``# spec: area/name``); `
 from __future__ import annotations
 
 import contextlib
-import gc
 import heapq
 import itertools
 import threading
-import time
 import types
 import warnings
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
+from . import _misuse, _scope
 from ._clock import Clock, RealClock
 from ._errors import CancelledError
-from . import _scope
 from ._event import _Park
-from ._thread import _in_thread, _ThreadCall, _Workers, loops_by_thread
+from ._misuse import describe
+from ._thread import _ThreadCall, _Workers, join_calls, loops_by_thread, raise_at_waiter
+from ._types import THROW as _THROW, _Gather
 
 __all__ = ["Loop"]
 
 _R = TypeVar("_R")
 _Gen = Generator[Any, Any, Any]
 _GeneratorType = types.GeneratorType
-
-
-def _finished_by_referents(gen: Any) -> bool:
-    # CPython's collector visits a generator's frame (its function, code and locals) only while the frame is alive, so a
-    # finished generator has just its name, qualified name and (up to 3.11) code left. Unlike ``gen.gi_frame is None``
-    # this creates nothing that lasts: reading ``gi_frame`` of a generator that has not started materialises a frame
-    # object (~150 bytes) that lives as long as the coroutine (spec: sched/cost). _pick_finished_test checks the premise.
-    return len(_get_referents(gen)) <= 3
-
-
-def _finished_by_frame(gen: Any) -> bool:
-    return gen.gi_frame is None
-
-
-def _pick_finished_test() -> Callable[[Any], bool]:
-    """The frame-free test where this interpreter behaves as it should for it, else the plain one."""
-
-    def probe() -> Generator[None, None, None]:
-        yield
-
-    done = probe()
-    for _ in done:
-        pass
-    if _finished_by_referents(done) and not _finished_by_referents(probe()):  # probe() has the fewest referents there are
-        return _finished_by_referents
-    return _finished_by_frame  # pragma: no cover — only on interpreters whose collector reports otherwise
-
-
-_get_referents = gc.get_referents
-_finished = _pick_finished_test()
-
-_THROW = object()  # a ready entry ``(gen, _THROW)`` means: throw ``_throws[gen]`` into gen instead of sending
-
-
-class _Gather:
-    """A coroutine waiting on a list: resumes when ``remaining`` reaches zero (spec: ``gather/*``)."""
-
-    __slots__ = ("waiter", "children", "remaining")
-
-    def __init__(self, waiter: _Gen, children: list[_Gen], remaining: int) -> None:
-        self.waiter = waiter
-        self.children = children
-        self.remaining = remaining
-
-
-_scope.bind(_THROW, _Gather)  # spec: timeout/stops, isolate/contains — what _scope needs from here
-
-
-def describe(gen: object) -> str:
-    """``name (file:line)`` of a coroutine, for messages."""
-    gen = _shown(gen)
-    code = getattr(gen, "gi_code", None)
-    if code is None:
-        return repr(gen)
-    frame = getattr(gen, "gi_frame", None)
-    line = frame.f_lineno if frame is not None else code.co_firstlineno
-    return f"{getattr(gen, '__qualname__', code.co_name)} ({code.co_filename}:{line})"
-
-
-def _shown(gen: Any) -> Any:
-    """The coroutine to name for ``gen``: the user's coroutine inside a timeout/isolate wrapper (``_scope.WRAPPERS``)."""
-    while getattr(gen, "gi_code", None) in _scope.WRAPPERS and type(gen.gi_yieldfrom) is _GeneratorType:
-        gen = gen.gi_yieldfrom
-    return gen
-
-
-def _not_fresh(gen: Any) -> bool:
-    """Whether ``gen`` cannot be started: running, started, finished, or a generator expression (spec: misuse/*)."""
-    return bool(gen.gi_suspended or gen.gi_running or gen.gi_code.co_name == "<genexpr>" or _finished(gen))
-
-
-# Loops that are running now, to name the owner of a coroutine that another loop started (spec: misuse/other-loop).
-_running: dict[Loop, None] = {}
 
 
 class Loop:
@@ -147,11 +74,9 @@ class Loop:
     _thread_grace = 1.0  # spec: threads/cancel-repeat — seconds between deliveries to a thread that does not end
 
     def __init__(self, clock: Clock | None = None) -> None:
-        if clock is not None and not (callable(getattr(clock, "now", None)) and callable(getattr(clock, "wait", None))):
-            raise TypeError(  # spec: reliability/bad-input
-                f"Loop(clock=...) needs an object with now() and wait(wake, timeout, threads_running) methods, such as "
-                f"tinyio.testing.VirtualClock(); got {type(clock).__name__}"
-            )
+        problem = _misuse.bad_clock(clock)
+        if problem is not None:
+            raise problem
         self._clock: Clock = RealClock() if clock is None else clock
         self._is_running = False
         self._reset()
@@ -247,16 +172,9 @@ class Loop:
 
     # ------------------------------------------------------------------------------------------- start and end
     def _start(self, coro: object, exception_group: object) -> None:
-        if self._is_running:  # spec: misuse/reentrant
-            raise RuntimeError(
-                "this Loop is already running; to run a coroutine inside a coroutine, use a new tinyio.Loop() "
-                "(loops nest), or yield the coroutine to await it"
-            )
-        problem = self._unusable(coro)
-        if problem is not None:  # spec: misuse/run-argument, misuse/started-elsewhere
+        problem = _misuse.bad_run(self, coro, exception_group)  # spec: misuse/reentrant, misuse/run-argument
+        if problem is not None:
             raise problem
-        if exception_group is not None and type(exception_group) is not bool:  # spec: misuse/run-argument
-            raise TypeError(f"exception_group must be None, True or False, got {exception_group!r:.80}")
         assert isinstance(coro, _GeneratorType)
         self._reset()
         self._is_running = True
@@ -265,7 +183,7 @@ class Loop:
         self._ready.append((coro, None))
         self._thread_id = threading.get_ident()
         loops_by_thread.setdefault(self._thread_id, []).append(self._wakeup)
-        _running[self] = None
+        _misuse.running[self] = None
 
     def _end(self, mode: None | bool) -> tuple[Any, BaseException | None]:
         error, aftermath = self._error, self._aftermath
@@ -275,9 +193,9 @@ class Loop:
             wakeups.remove(self._wakeup)
             if not wakeups:
                 del loops_by_thread[self._thread_id]
-        _running.pop(self, None)
+        _misuse.running.pop(self, None)
         if self._threads:  # spec: threads/joined — calls nobody waits for any more (a timeout) still get waited for
-            self._join_threads()
+            join_calls(self)
         if self._workers is not None:  # spec: threads/joined — the worker threads of this run end with it
             self._workers.shutdown()
         self._is_running = False
@@ -289,46 +207,6 @@ class Loop:
             return None, error
         grouped = aftermath if mode else others
         return None, BaseExceptionGroup("tinyio: the loop crashed (the first error comes first)", [error, *grouped])
-
-    def _unusable(self, coro: object, what: str = "Loop.run needs a coroutine (a generator object)") -> Exception | None:
-        """Why ``coro`` cannot be started by this loop, as the exception to raise, or ``None`` (spec: ``misuse/*``).
-
-        A value of the wrong kind is a :class:`TypeError`; a generator in the wrong state a :class:`RuntimeError`.
-        """
-        if type(coro) is not _GeneratorType:
-            if isinstance(coro, types.CoroutineType):  # spec: misuse/async-def
-                coro.close()  # no "never awaited" warning on top of our error
-                return TypeError(
-                    f"{what}: got an `async def` coroutine. tinyio coroutines are generators: write `yield` instead "
-                    "of `await`, or wrap it with tinyio.from_asyncio(...)"
-                )
-            if isinstance(coro, _GeneratorType):
-                return None
-            if callable(coro):
-                return TypeError(f"{what}: got {coro!r}, which is callable: call it to get the coroutine, e.g. f()")
-            return TypeError(f"{what}: got {type(coro).__name__} {coro!r:.80}")
-        gen = cast(Any, coro)  # an exact generator from here on (not every mypy narrows `type(x) is not T`)
-        if gen.gi_code.co_name == "<genexpr>":  # spec: reliability/bad-input
-            return TypeError(f"{what}: got a generator expression; to gather, yield a list: `[f(x) for x in xs]`")
-        if gen.gi_running:
-            return RuntimeError(f"{what}: {describe(coro)} is running right now; a coroutine cannot be started twice")
-        if gen.gi_suspended or len(_running) > 1:
-            # spec: misuse/other-loop, nesting/one-loop — also a coroutine another loop has scheduled but not yet run.
-            # A snapshot of the running loops: loops in other threads start and end meanwhile.
-            for other in tuple(_running):
-                if other is not self and (gen in other._alive or gen in other._results):
-                    return RuntimeError(
-                        f"{what}: {describe(coro)} belongs to another running Loop; a coroutine belongs to one loop"
-                    )
-        if _finished(gen):  # spec: misuse/started-elsewhere
-            return RuntimeError(
-                f"{what}: {describe(coro)} has already finished outside this run; call its function for a new one"
-            )
-        if gen.gi_suspended:
-            return RuntimeError(  # spec: misuse/started-elsewhere
-                f"{what}: {describe(coro)} was already started outside this loop (by next(), send() or another loop)"
-            )
-        return None
 
     # --------------------------------------------------------------------------------------------- the scheduler
     def _advance(self, until_blocked: bool) -> None:
@@ -417,7 +295,7 @@ class Loop:
 
     def _await(self, waiter: _Gen, child: _Gen) -> None:
         if child in self._alive:  # spec: await/shared — it runs once; join its waiters
-            cycle = self._cycle(waiter, child)
+            cycle = _misuse.cycle(self, waiter, child)
             if cycle is not None:
                 return self._throw(waiter, RuntimeError(cycle))
             self._add_waiter(child, waiter)
@@ -425,11 +303,7 @@ class Loop:
         elif child in self._results:  # spec: await/finished
             self._ready.append((waiter, self._results[child]))
         else:
-            problem = None
-            # Only a generator in the wrong state, a generator expression, or one another running loop may own,
-            # needs a closer look.
-            if _not_fresh(child) or len(_running) > 1:
-                problem = self._unusable(child, "cannot await")
+            problem = _misuse.bad_child(self, child)
             if problem is not None:  # spec: misuse/started-elsewhere, misuse/other-loop, reliability/bad-input
                 self._throw(waiter, problem)
             else:  # spec: await/start — a new coroutine starts at the back of the queue
@@ -460,49 +334,11 @@ class Loop:
             self._background(gen, out)
         elif kind is _scope.Scope:  # spec: timeout/stops, isolate/contains
             _scope.open_scope(self, gen, out)  # type: ignore[arg-type]
-        elif isinstance(out, tuple):  # spec: misuse/tuple
-            self._throw(gen, TypeError("yielded a tuple: to gather coroutines, yield a list: `yield [a, b]`"))
-        elif isinstance(out, types.CoroutineType):  # spec: misuse/async-def
-            out.close()
-            self._throw(
-                gen,
-                TypeError(
-                    "yielded an `async def` coroutine; tinyio awaits generators. Use `yield tinyio.from_asyncio(coro)`"
-                    " to run asyncio code, or turn it into a generator"
-                ),
-            )
-        else:  # spec: misuse/yield
-            message = (
-                f"yielded {type(out).__name__} {out!r:.80}; a coroutine may yield only None (a checkpoint), a "
-                "coroutine (await it), a list of coroutines (gather) or a set of coroutines (background)"
-            )
-            self._throw(gen, TypeError(message))
-
-    def _checked(self, waiter: _Gen, coros: list[_Gen] | set[_Gen] | frozenset[_Gen], what: str) -> Exception | None:
-        """Validate every element before anything starts, so a bad one leaves nothing half-done (spec: misuse/element)."""
-        alive, results = self._alive, self._results
-        is_list = isinstance(coros, list)
-        alone = len(_running) <= 1  # else another running loop may have scheduled an element (spec: misuse/other-loop)
-        for index, child in enumerate(coros):
-            if alone and type(child) is _GeneratorType and child not in alive and child not in results:
-                if not _not_fresh(child):
-                    continue  # a new coroutine, the common case: nothing else to check
-            where = f"cannot {what}: element {index}" if is_list else f"cannot {what}: an element"
-            if not isinstance(child, _GeneratorType):
-                return self._unusable(child, where)
-            if child in alive:
-                # spec: background/start — a set waits for nothing, so a running element cannot close a cycle
-                cycle = self._cycle(waiter, child) if is_list else None
-                if cycle is not None:
-                    return RuntimeError(cycle)
-            elif child not in results:
-                problem = self._unusable(child, where)
-                if problem is not None:
-                    return problem
-        return None
+        else:  # spec: misuse/yield, misuse/tuple, misuse/async-def
+            self._throw(gen, _misuse.bad_yield(out))
 
     def _gather(self, waiter: _Gen, coros: list[_Gen]) -> None:
-        problem = self._checked(waiter, coros, "gather")
+        problem = _misuse.bad_elements(self, waiter, coros, True)
         if problem is not None:
             return self._throw(waiter, problem)
         children = list(coros)  # spec: gather/snapshot — later changes to the caller's list do not matter
@@ -526,7 +362,7 @@ class Loop:
             ready.append((waiter, [results[child] for child in children]))
 
     def _background(self, waiter: _Gen, coros: set[_Gen] | frozenset[_Gen]) -> None:
-        problem = self._checked(waiter, coros, "start in the background")
+        problem = _misuse.bad_elements(self, waiter, coros, False)
         if problem is not None:
             return self._throw(waiter, problem)
         alive, ready = self._alive, self._ready
@@ -543,39 +379,6 @@ class Loop:
         """Raise ``error`` at ``gen``'s current ``yield`` on its next turn (spec: ``misuse/at-yield``)."""
         self._throws[gen] = error
         self._ready.append((gen, _THROW))
-
-    def _cycle(self, waiter: _Gen, child: _Gen) -> str | None:
-        """If ``child`` already waits, directly or not, on ``waiter``, describe the cycle (spec: ``misuse/cycle``).
-
-        Only awaiting a coroutine that is already running can close a cycle, so new coroutines never pay for this.
-        """
-        parent: dict[_Gen, _Gen | None] = {child: None}
-        stack = [child]
-        alive, waiting_on = self._alive, self._waiting_on
-        while stack:
-            node = stack.pop()
-            if node is waiter:
-                path: list[_Gen] = []
-                step: _Gen | None = node
-                while step is not None:
-                    path.append(step)
-                    step = parent[step]
-                names = " -> ".join(describe(g) for g in [waiter, *path])
-                if child is waiter:
-                    return f"coroutine {describe(waiter)} awaits itself, which would never finish"
-                return f"cycle of waiters, none of which can ever finish: {names}"
-            target = waiting_on.get(node)
-            if type(target) is _GeneratorType:
-                nexts: list[_Gen] = [target]
-            elif type(target) is _Gather and target.remaining:
-                nexts = target.children
-            else:
-                continue
-            for nxt in nexts:
-                if nxt in alive and nxt not in parent:
-                    parent[nxt] = node
-                    stack.append(nxt)
-        return None
 
     # ------------------------------------------------------------------------------------- time, events, threads
     def _park(self, gen: _Gen, park: _Park) -> None:
@@ -653,27 +456,10 @@ class Loop:
                     if token.ok:  # spec: threads/result
                         self._ready.append((gen, token.value))  # type: ignore[arg-type]
                     else:  # spec: threads/error — raised at the yield of the coroutine that awaits the call
-                        self._thread_failed(gen, token.value)  # type: ignore[arg-type]
+                        raise_at_waiter(self, gen, token.value)  # type: ignore[arg-type]
                     token.value = None
             else:
                 self._unpark(item, value)
-
-    def _thread_failed(self, gen: _Gen, error: BaseException) -> None:
-        """Raise a thread's error where ``run_in_thread(...)`` was yielded, so that the waiter may catch it.
-
-        ``run_in_thread`` returns a one-line wrapper coroutine; awaited by exactly one coroutine, the wrapper steps
-        aside and the error is raised at that coroutine's ``yield`` (spec: ``threads/error``). Deviation from 0.4.0,
-        where the error escaped the wrapper and crashed the loop before any waiter could catch it. Gathered, shared or
-        run as the main coroutine, the wrapper fails like any other coroutine.
-        """
-        waiter = self._alive.get(gen)
-        if gen.gi_code is _in_thread.__code__ and type(waiter) is _GeneratorType:  # type: ignore[attr-defined]
-            del self._alive[gen]
-            del self._waiting_on[waiter]
-            gen.close()
-            self._throw(waiter, error)
-        else:
-            self._throw(gen, error)
 
     def _block(self) -> None:
         """Wait until a thread, an event set from a thread, or the next timer may have made something ready."""
@@ -714,7 +500,7 @@ class Loop:
         for call in self._threads:  # spec: threads/cancel
             call.cancel()
         try:
-            self._join_threads()
+            join_calls(self)
         except BaseException as late:  # spec: reliability/second-interrupt — Ctrl-C again: stop waiting for threads
             self._aftermath.append(late)
 
@@ -743,7 +529,7 @@ class Loop:
         if not gen.gi_suspended:  # type: ignore[attr-defined]
             gen.close()  # spec: cancel/never-started — none of its code runs
             return
-        shown = _shown(gen)  # the user's coroutine, if gen is a timeout/isolate wrapper
+        shown = _misuse.shown(gen)  # the user's coroutine, if gen is a timeout/isolate wrapper
         frame = shown.gi_frame
         where = (frame.f_code.co_filename, frame.f_lineno)
         try:
@@ -764,30 +550,3 @@ class Loop:
     @staticmethod
     def _warn(message: str, where: tuple[str, int]) -> None:
         warnings.warn_explicit(message, RuntimeWarning, where[0], where[1])
-
-    def _join_threads(self) -> None:
-        """Wait until every thread this run started has ended (spec: ``threads/joined``)."""
-        threads, inbox = self._threads, self._inbox
-        last = time.monotonic()
-        while threads:
-            self._wakeup.wait(self._thread_grace)
-            self._wakeup.clear()
-            while inbox:
-                token, _ = inbox.popleft()
-                if type(token) is _ThreadCall:
-                    threads.pop(token, None)
-                    if not token.ok and not isinstance(token.value, CancelledError):  # spec: threads/cleanup-error
-                        self._aftermath.append(token.value)
-                    token.value = None
-            now = time.monotonic()
-            if threads and now - last >= self._thread_grace:  # spec: threads/cancel-repeat
-                last = now
-                for call in threads:
-                    name = call.name  # before cancel(): a thread that ends right after it forgets its function
-                    if call.cancel():
-                        warnings.warn(
-                            f"thread running {name} is still running {self._thread_grace} s after "
-                            "tinyio.CancelledError was raised in it; raising it again",
-                            RuntimeWarning,
-                            stacklevel=2,
-                        )

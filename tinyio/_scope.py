@@ -26,25 +26,16 @@ from collections.abc import Generator
 from types import CodeType, GeneratorType
 from typing import TYPE_CHECKING, Any
 
+from . import _misuse
 from ._errors import CancelledError
 from ._event import Event, _Park
 from ._sync import _Permit
+from ._types import THROW, _Gather
 
 if TYPE_CHECKING:
     from ._loop import Loop
 
 _Gen = Generator[Any, Any, Any]
-
-# Set by tinyio._loop when it is imported (it imports this module, so this module cannot import it). No import is
-# done lazily here: a lazy import could find another copy of tinyio in sys.modules (tinyio.conformance swaps them).
-_THROW: Any = None
-_Gather: Any = None
-
-
-def bind(throw_marker: object, gather_type: type) -> None:
-    global _THROW, _Gather
-    _THROW, _Gather = throw_marker, gather_type
-
 
 # The code objects of the timeout/isolate wrappers: messages about a wrapper name the user's coroutine inside it.
 WRAPPERS: set[CodeType] = set()
@@ -128,7 +119,7 @@ def open_scope(loop: Loop, gen: _Gen, scope: Scope) -> None:
             problem = RuntimeError(f"{what}: the coroutine was already started; isolate must start it itself")
     else:
         mode = OWN
-        problem = loop._unusable(coro, what)
+        problem = _misuse.unusable(loop, coro, what)
     scope.loop, scope.root = loop, gen
     loop._scopes[gen] = scope
     if problem is not None:  # raised at the root's yield: an isolate contains it, a timeout passes it on
@@ -303,7 +294,7 @@ def _drop_from_ready(loop: Loop, gone: set[_Gen], root: _Gen) -> BaseException |
         gen, value = ready.popleft()
         if gen not in gone:
             ready.append((gen, value))
-        elif value is _THROW:
+        elif value is THROW:
             error = loop._throws.pop(gen, None)
             if gen is root:
                 pending = error

@@ -26,11 +26,17 @@ import contextvars
 import ctypes
 import queue
 import threading
+import time
+import types
+import warnings
 from collections import deque
 from collections.abc import Callable, Generator
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ._errors import CancelledError
+
+if TYPE_CHECKING:
+    from ._loop import Loop
 
 __all__ = ["run_in_thread"]
 
@@ -279,3 +285,51 @@ def run_in_thread(fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) 
     if not callable(fn):
         raise TypeError(f"run_in_thread(fn, ...) needs a callable first argument, got {type(fn).__name__}")
     return _in_thread(_ThreadCall(fn, args, kwargs))
+
+
+# ------------------------------------------------------------------------------------------------ the loop's side
+def raise_at_waiter(loop: Loop, gen: Generator[Any, Any, Any], error: BaseException) -> None:
+    """Raise a thread's error where ``run_in_thread(...)`` was yielded, so that the waiter may catch it.
+
+    ``run_in_thread`` returns a one-line wrapper coroutine; awaited by exactly one coroutine, the wrapper steps aside
+    and the error is raised at that coroutine's ``yield`` (spec: ``threads/error``). Deviation from 0.4.0, where the
+    error escaped the wrapper and crashed the loop before any waiter could catch it. Gathered, shared or run as the
+    main coroutine, the wrapper fails like any other coroutine.
+    """
+    waiter = loop._alive.get(gen)
+    if gen.gi_code is _in_thread.__code__ and type(waiter) is types.GeneratorType:  # type: ignore[attr-defined]
+        del loop._alive[gen]
+        del loop._waiting_on[waiter]
+        gen.close()
+        loop._throw(waiter, error)
+    else:
+        loop._throw(gen, error)
+
+
+def join_calls(loop: Loop) -> None:
+    """Wait until every thread call of this run has ended (spec: ``threads/joined``)."""
+    calls, inbox, wakeup = loop._threads, loop._inbox, loop._wakeup
+    grace = loop._thread_grace
+    last = time.monotonic()
+    while calls:
+        wakeup.wait(grace)
+        wakeup.clear()
+        while inbox:
+            token, _ = inbox.popleft()
+            if type(token) is _ThreadCall:
+                calls.pop(token, None)
+                if not token.ok and not isinstance(token.value, CancelledError):  # spec: threads/cleanup-error
+                    loop._aftermath.append(token.value)
+                token.value = None
+        now = time.monotonic()
+        if calls and now - last >= grace:  # spec: threads/cancel-repeat
+            last = now
+            for call in calls:
+                name = call.name  # before cancel(): a thread that ends right after it forgets its function
+                if call.cancel():
+                    warnings.warn(
+                        f"thread running {name} is still running {grace} s after "
+                        "tinyio.CancelledError was raised in it; raising it again",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )

@@ -1,8 +1,9 @@
-"""Type aliases of the public API."""
+"""Type aliases of the public API, and the private records that the loop's modules share."""
 
 from __future__ import annotations
 
 import typing
+from collections.abc import Generator
 from typing import Any, TypeAlias, TypeVar
 
 __all__ = ["Coro"]
@@ -20,3 +21,18 @@ Example::
         yield
         return x + 1
 """
+
+
+# ---------------------------------------------------------------------------------------------------------- private
+THROW = object()  # a ready entry ``(gen, THROW)`` means: throw ``loop._throws[gen]`` into gen instead of sending
+
+
+class _Gather:
+    """A coroutine waiting on a list: resumes when ``remaining`` reaches zero (spec: ``gather/*``)."""
+
+    __slots__ = ("waiter", "children", "remaining")
+
+    def __init__(self, waiter: Generator[Any, Any, Any], children: list[Generator[Any, Any, Any]], remaining: int) -> None:
+        self.waiter = waiter
+        self.children = children
+        self.remaining = remaining

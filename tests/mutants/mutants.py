@@ -72,7 +72,7 @@ MUTANTS = [
     ),
     Mutant(
         "cycle-not-detected", "misuse/cycle", "_loop.py",
-        "            cycle = self._cycle(waiter, child)\n            if cycle is not None:\n"
+        "            cycle = _misuse.cycle(self, waiter, child)\n            if cycle is not None:\n"
         "                return self._throw(waiter, RuntimeError(cycle))",
         "            cycle = None\n            if cycle is not None:\n"
         "                return self._throw(waiter, RuntimeError(cycle))",
@@ -113,9 +113,9 @@ MUTANTS = [
         "        except BaseException as other:  # spec: cancel/other-error\n            pass",
     ),
     Mutant(
-        "threads-not-joined", "threads/joined", "_loop.py",
-        "        threads, inbox = self._threads, self._inbox\n        last = time.monotonic()\n        while threads:",
-        "        threads, inbox = self._threads, self._inbox\n        last = time.monotonic()\n        while False:",
+        "threads-not-joined", "threads/joined", "_thread.py",
+        "    last = time.monotonic()\n    while calls:",
+        "    last = time.monotonic()\n    while False:",
         also=(("_thread.py", "        for thread in self._threads:\n            thread.join()",
                "        for thread in self._threads:\n            pass"),),
     ),
