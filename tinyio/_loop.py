@@ -98,6 +98,7 @@ class Loop:
         self._thread_id = 0
         self._error: BaseException | None = None
         self._aftermath: list[BaseException] = []  # what cancelled coroutines and threads raised, in order
+        self._keep_cancelled = False  # exception_group=True reports every CancelledError; otherwise none is kept
         self._closed_outside: dict[_Gen, str] = {}
         # spec: timeout/stops, isolate/contains — open timeout/isolate scopes by root, and their members (_scope.py)
         self._scopes: dict[_Gen, _scope.Scope] = {}
@@ -177,6 +178,7 @@ class Loop:
             raise problem
         assert isinstance(coro, _GeneratorType)
         self._reset()
+        self._keep_cancelled = exception_group is True
         self._is_running = True
         self._main = coro
         self._alive[coro] = None
@@ -535,7 +537,11 @@ class Loop:
         try:
             gen.throw(CancelledError())  # spec: cancel/throw — at its current yield
         except CancelledError as cancelled:
-            self._aftermath.append(cancelled)
+            # spec: errors/group — kept only where they are reported. A crash of 100,000 coroutines would otherwise
+            # keep 100,000 errors, each with its traceback, alive until run returns, and the collector would walk
+            # them again and again (benchmarks: cancel).
+            if self._keep_cancelled:
+                self._aftermath.append(cancelled)
         except StopIteration:  # spec: cancel/swallowed
             self._warn(f"{describe(shown)} swallowed tinyio.CancelledError and returned; re-raise it after clean-up", where)
         except BaseException as other:  # spec: cancel/other-error

@@ -121,10 +121,7 @@ def unusable(loop: Loop, coro: object, what: str = "Loop.run needs a coroutine (
         return TypeError(f"{what}: got {type(coro).__name__} {coro!r:.80}")
     gen = cast(Any, coro)  # an exact generator from here on (not every mypy narrows `type(x) is not T`)
     if gen.gi_code.co_name == "<genexpr>":  # spec: reliability/bad-input
-        return TypeError(
-            f"{what}: got a generator expression, which tinyio would run as a coroutine that yields its items; "
-            "write a generator function (def ...: yield) or gather a list of coroutines"
-        )
+        return TypeError(f"{what}: got a generator expression; to gather, yield a list: `[f(x) for x in xs]`")
     if gen.gi_running:
         return RuntimeError(f"{what}: {describe(coro)} is running right now; a coroutine cannot be started twice")
     if gen.gi_suspended or len(running) > 1:

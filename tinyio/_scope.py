@@ -263,8 +263,8 @@ def _stop(loop: Loop, gens: list[_Gen], aftermath: list[BaseException]) -> bool:
     Returns whether one of them may have an entry in the ready queue (it waited on nothing when it was stopped).
     """
     queued = False
-    saved = loop._aftermath
-    loop._aftermath = aftermath
+    saved = loop._aftermath, loop._keep_cancelled
+    loop._aftermath, loop._keep_cancelled = aftermath, True  # the scope decides what to report (isolate/groups)
     try:
         for gen in gens:
             if not _detach(loop, gen):
@@ -277,7 +277,7 @@ def _stop(loop: Loop, gens: list[_Gen], aftermath: list[BaseException]) -> bool:
                 scope.done.set()
             loop._cancel(gen)  # spec: cancel/throw, cancel/swallowed, cancel/yield-after — as in a crash
     finally:
-        loop._aftermath = saved
+        loop._aftermath, loop._keep_cancelled = saved
     scope_of = loop._scope_of
     for gen in gens:
         scope = scope_of.pop(gen, None)
@@ -388,12 +388,12 @@ def _contain(loop: Loop, scope: Scope, failed: _Gen | None, error: BaseException
     if failed is not root and not _detach(loop, root):
         queued = True
     if failed is not root:
-        saved = loop._aftermath
-        loop._aftermath = aftermath
+        saved = loop._aftermath, loop._keep_cancelled
+        loop._aftermath, loop._keep_cancelled = aftermath, True
         try:
             loop._cancel(root)  # the isolated coroutine cleans up at its current yield
         finally:
-            loop._aftermath = saved
+            loop._aftermath, loop._keep_cancelled = saved
     _hand_up(loop, scope, sorted(keep, key=lambda m: tree[m][0]))
     if queued:
         _drop_from_ready(loop, {*doomed, root}, root)
