@@ -39,15 +39,15 @@ import threading
 import types
 import warnings
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
-from . import _misuse, _scope
+from . import _misuse, _runtime, _scope
 from ._clock import Clock, RealClock
 from ._errors import CancelledError
 from ._event import _Park
 from ._misuse import describe
-from ._thread import _ThreadCall, _Workers, join_calls, loops_by_thread, raise_at_waiter
+from ._thread import _ThreadCall, _Workers, call_ended, join_calls, loops_by_thread, start_call
 from ._types import THROW as _THROW, _Gather
 
 __all__ = ["Loop"]
@@ -128,48 +128,33 @@ class Loop:
                 del failure  # no reference cycle through this frame
         return result  # type: ignore[no-any-return]
 
-    @contextlib.contextmanager
     def runtime(
         self, coro: Generator[Any, Any, _R], exception_group: None | bool = None
-    ) -> Iterator[Generator[None | Callable[[], None], None, _R]]:
+    ) -> contextlib.AbstractContextManager[Generator[None | Callable[[], None], None, _R]]:
         """Drive the loop from outside, one round per ``next()`` (spec: ``runtime/steps``).
 
         Each ``next(steps)`` runs one round and gives ``None``, or a zero-argument ``wait`` callable when nothing can
         run until a timer, a thread or an event wakes the loop; ``StopIteration.value`` is the result. Leaving the
         ``with`` block before the coroutine has finished cancels everything (spec: ``runtime/leave-early``).
-        """
-        self._start(coro, exception_group)
-        steps = self._steps(exception_group)
-        try:
-            yield steps
-        except BaseException as error:
-            if self._is_running:  # spec: runtime/leave-early — the driver failed; clean up, let its error through
-                steps.close()
-                self._crash(None, error)
-                self._end(False)
-            raise
-        if self._is_running:  # spec: runtime/leave-early
-            steps.close()
-            message = "left Loop.runtime() before the coroutine finished: keep calling next() until StopIteration"
-            self._crash(None, RuntimeError(message))
-            _, failure = self._end(False)
-            raise failure  # type: ignore[misc]
 
-    def _steps(self, exception_group: None | bool) -> Generator[None | Callable[[], None], None, Any]:
-        try:
-            while True:
-                self._advance(until_blocked=False)
-                if not self._alive:
-                    break
-                yield None if self._ready or self._inbox else self._block
-        except GeneratorExit:
-            raise  # the driver closed us; runtime() cleans up
-        except BaseException as error:  # spec: errors/interrupt
-            self._crash(None, error)
-        result, failure = self._end(exception_group)
-        if failure is not None:
-            raise failure
-        return result
+        Example::
+
+            def main():
+                yield tinyio.sleep(0.01)
+                return "done"
+
+            with tinyio.Loop().runtime(main()) as steps:
+                while True:
+                    try:
+                        wait = next(steps)
+                    except StopIteration as done:
+                        result = done.value
+                        break
+                    if wait is not None:
+                        wait()  # or hand the wait to another event loop
+            assert result == "done"
+        """
+        return _runtime.drive(self, coro, exception_group)
 
     # ------------------------------------------------------------------------------------------- start and end
     def _start(self, coro: object, exception_group: object) -> None:
@@ -323,13 +308,7 @@ class Loop:
         if kind is _Park:
             self._park(gen, out)  # type: ignore[arg-type]
         elif kind is _ThreadCall:  # spec: threads/run
-            assert isinstance(out, _ThreadCall)
-            self._waiting_on[gen] = out
-            self._threads[out] = None
-            workers = self._workers
-            if workers is None:
-                workers = self._workers = _Workers(self._inbox, self._wakeup)
-            out.start(gen, workers)
+            start_call(self, gen, out)  # type: ignore[arg-type]
         elif isinstance(out, list):
             self._gather(gen, out)
         elif isinstance(out, (set, frozenset)):
@@ -448,18 +427,7 @@ class Loop:
         while inbox:
             item, value = inbox.popleft()
             if type(item) is _ThreadCall:
-                token: _ThreadCall = item
-                self._threads.pop(token, None)
-                gen = token.gen
-                if self._waiting_on.get(gen) is token:  # type: ignore[arg-type]
-                    del self._waiting_on[gen]  # type: ignore[arg-type]
-                    if not gen.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
-                        self._note_closed(gen)  # type: ignore[arg-type]
-                    if token.ok:  # spec: threads/result
-                        self._ready.append((gen, token.value))  # type: ignore[arg-type]
-                    else:  # spec: threads/error — raised at the yield of the coroutine that awaits the call
-                        raise_at_waiter(self, gen, token.value)  # type: ignore[arg-type]
-                    token.value = None
+                call_ended(self, item)
             else:
                 self._unpark(item, value)
 

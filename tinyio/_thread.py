@@ -288,6 +288,31 @@ def run_in_thread(fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) 
 
 
 # ------------------------------------------------------------------------------------------------ the loop's side
+def start_call(loop: Loop, gen: Generator[Any, Any, Any], call: _ThreadCall) -> None:
+    """``gen`` yielded ``call`` (spec: ``threads/run``): hand it to this run's workers, started on first use."""
+    loop._waiting_on[gen] = call
+    loop._threads[call] = None
+    workers = loop._workers
+    if workers is None:
+        workers = loop._workers = _Workers(loop._inbox, loop._wakeup)
+    call.start(gen, workers)
+
+
+def call_ended(loop: Loop, token: _ThreadCall) -> None:
+    """A worker put ``token`` into the loop's inbox: resume its coroutine with the result, or raise the error there."""
+    loop._threads.pop(token, None)
+    gen: Any = token.gen
+    if loop._waiting_on.get(gen) is token:
+        del loop._waiting_on[gen]
+        if not gen.gi_suspended:  # see Loop._note_closed
+            loop._note_closed(gen)
+        if token.ok:  # spec: threads/result
+            loop._ready.append((gen, token.value))
+        else:  # spec: threads/error — raised at the yield of the coroutine that awaits the call
+            raise_at_waiter(loop, gen, token.value)
+        token.value = None
+
+
 def raise_at_waiter(loop: Loop, gen: Generator[Any, Any, Any], error: BaseException) -> None:
     """Raise a thread's error where ``run_in_thread(...)`` was yielded, so that the waiter may catch it.
 

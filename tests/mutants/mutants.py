@@ -40,7 +40,7 @@ MUTANTS = [
         "alive = [g for g, w in self._alive.items() if w is not None or g is self._main]\n",
     ),
     Mutant(
-        "thread-error-swallowed", "threads/error", "_loop.py",
+        "thread-error-swallowed", "threads/error", "_thread.py",
         "if token.ok:  # spec: threads/result",
         "if True:",
     ),
