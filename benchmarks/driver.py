@@ -24,6 +24,7 @@ from benchmarks.workloads import CASES, FLOOR_CASES
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ORIG_DIR = HERE / ".orig"
+NO_GC = False  # --no-gc: workers run with gc.disable() (a diagnostic, never the published numbers)
 ORIG_REQUIREMENT = "tinyio==0.4.0"
 
 IMPLEMENTATIONS = ("tinyio", "floor", "asyncio", "uvloop", "trio", "tinyio-0.4.0")
@@ -76,6 +77,8 @@ def measure(implementation: str, cases: list[str], n: int, timeout: float) -> di
     """Run ``cases`` in one fresh process; for each: ``{"value": x}``, ``{"unsupported": why}``, ``{"timeout": s}``
     or ``{"error": message}``."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    if NO_GC:
+        env["TINYIO_BENCH_NO_GC"] = "1"
     command = [sys.executable, "-m", "benchmarks.worker", implementation, ",".join(cases), str(n)]
     try:
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
@@ -164,8 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--implementations", nargs="+", choices=IMPLEMENTATIONS)
     parser.add_argument("--out", type=Path, default=HERE / "results", help="where results go (default: results/)")
+    parser.add_argument(
+        "--no-gc", action="store_true", help="diagnostic: measure with the cyclic garbage collector off in the workers"
+    )
     parser.add_argument("--no-install", action="store_true", help=f"do not pip-install {ORIG_REQUIREMENT}")
     args = parser.parse_args(argv)
+    global NO_GC
+    NO_GC = args.no_gc
 
     if not (args.smoke or args.no_install):
         install_original()
@@ -175,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks import report
 
     args.out.mkdir(parents=True, exist_ok=True)
-    raw: dict[str, Any] = {"python": sys.version.split()[0], "implementations": implementations}
+    raw: dict[str, Any] = {"python": sys.version.split()[0], "implementations": implementations, "no_gc": args.no_gc}
     if args.smoke:
         raw["table"] = run_smoke(args.cases, implementations, args.timeout)
         report.write_raw(args.out, raw)

@@ -148,6 +148,12 @@ def markdown(raw: dict[str, Any]) -> str:
         "each case does.",
         "",
     ]
+    if raw.get("no_gc"):
+        lines += [
+            "**Diagnostic run: the workers ran with CPython's cyclic garbage collector off** (`--no-gc`), to show how",
+            "much of a case's cost and growth is the collector's. These are not tinyio's published numbers.",
+            "",
+        ]
     if "table" in raw:
         table: dict[str, Row] = raw["table"]
         lines += ["## Targets", "", "| case | N | target | tinyio | met | tinyio 0.4.0 |", "|---|---|---|---|---|---|"]

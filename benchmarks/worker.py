@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+NO_GC_VARIABLE = "TINYIO_BENCH_NO_GC"  # set by `python -m benchmarks --no-gc`
 ORIG_DIR = Path(__file__).resolve().parent / ".orig"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +72,8 @@ def main(argv: list[str]) -> None:
             results[case] = {"unsupported": f"{implementation} has no {case} workload"}
             continue
         gc.collect()
+        if os.environ.get(NO_GC_VARIABLE):  # diagnostic: how much of a case is CPython's cyclic collector
+            gc.disable()
         results[case] = {"value": workloads[case](n)}
     print(json.dumps(results))
 
