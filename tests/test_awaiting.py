@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
 import textwrap
+import weakref
 from typing import Any
 
 import pytest
@@ -99,6 +101,46 @@ def test_a_finished_coroutine_gives_its_result_again() -> None:
     first, second, third = tinyio.Loop().run(main())
     assert starts == [1]
     assert first is second and third == [first, first]
+
+
+@spec("await/finished")
+def test_a_finished_coroutine_that_nothing_else_refers_to_is_freed_before_the_run_ends() -> None:
+    """A long-running loop does not grow with the coroutines it has finished (reference counting alone, no collector)."""
+    made: list[weakref.ref[Any]] = []
+
+    def child(i: int):
+        yield
+        return i
+
+    def tracked(i: int):
+        coro = child(i)
+        made.append(weakref.ref(coro))
+        return coro
+
+    def main():
+        total = 0
+        for i in range(300):
+            total += yield tracked(i)  # awaited
+            total += sum((yield [tracked(i), tracked(i)]))  # gathered
+            yield {tracked(i)}  # in the background
+        for _ in range(3):
+            yield  # the last background ones finish
+        freed = sum(ref() is None for ref in made)
+        kept = tracked(-1)  # one the program holds: its result stays fetchable
+        first = yield kept
+        again = yield [kept, kept]
+        return total, freed, first, again
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        total, freed, first, again = tinyio.Loop().run(main())
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert total == 3 * sum(range(300))
+    assert freed == 4 * 300
+    assert first == -1 and again == [-1, -1]
 
 
 @spec("gather/order", "inv/waiter-after-children")

@@ -15,8 +15,8 @@ Principles
    ``append``, and nothing else that a bare generator scheduler would not pay.
 
 3. **A coroutine runs once.** The loop knows each coroutine it started (``_alive``, with whoever waits on it) and each
-   one that finished (``_results``). Awaiting a known coroutine joins its waiters; awaiting a finished one returns its
-   result. Nothing is ever scanned: every look-up is a dict or a deque operation.
+   one that finished and may still be yielded (``_results``). Awaiting a known coroutine joins its waiters; awaiting a
+   finished one returns its result. Nothing is ever scanned: every look-up is a dict or a deque operation.
 
 4. **One error crashes everything, synchronously.** The first uncaught error stops the scheduler. The loop stitches
    the tracebacks of the failing coroutine's waiters onto it, throws :class:`CancelledError` into every unfinished
@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import sys
 import threading
 import types
 import warnings
@@ -55,6 +56,13 @@ __all__ = ["Loop"]
 _R = TypeVar("_R")
 _Gen = Generator[Any, Any, Any]
 _GeneratorType = types.GeneratorType
+_getrefcount = sys.getrefcount
+# spec: await/finished — the references a finished coroutine has when nothing but the loop can reach it: in _finish,
+# the caller's variable, the argument and getrefcount's own; after a gather, the key in _results and the gather's list
+# too (and, for the child whose finish completes the gather, the variables of _advance, _finish and _notify). More
+# means that someone may yield it again, so the loop keeps its result until the run ends.
+_LOOP_ONLY = 3
+_GATHERED_ONLY = 4
 
 
 class Loop:
@@ -236,8 +244,15 @@ class Loop:
     def _finish(self, gen: _Gen, result: Any) -> None:
         # spec: await/result, gather/order — every waiter gets the result; waiters resume in the order they waited
         waiters = self._alive.pop(gen)
-        self._results[gen] = result
-        self._waiting_on.pop(gen, None)
+        waiting_on = self._waiting_on
+        waiting_on.pop(gen, None)
+        if type(waiters) is _GeneratorType:
+            if waiting_on.get(waiters) is gen:  # it waits on nothing now: it is in the queue, with the result
+                del waiting_on[waiters]
+            if _getrefcount(gen) > _LOOP_ONLY:  # spec: await/finished — kept while someone else can yield it again
+                self._results[gen] = result
+        elif waiters is not None or _getrefcount(gen) > _LOOP_ONLY:  # a gather needs it; see await/finished
+            self._results[gen] = result
         if waiters is None:
             return
         if type(waiters) is _GeneratorType:
@@ -246,17 +261,22 @@ class Loop:
             self._ready.append((waiters, result))
         elif type(waiters) is list:
             for waiter in waiters:
-                self._notify(waiter, result)
+                self._notify(waiter, result, gen)
         else:
-            self._notify(waiters, result)
+            self._notify(waiters, result, gen)
 
-    def _notify(self, waiter: _Gen | _Gather, result: Any) -> None:
+    def _notify(self, waiter: _Gen | _Gather, result: Any, finished: _Gen) -> None:
         if type(waiter) is _Gather:
             waiter.remaining -= 1
             if not waiter.remaining:  # spec: gather/order — results in list order, whatever order they finished in
                 results = self._results
                 result = [results[child] for child in waiter.children]
-                waiter = waiter.waiter
+                for child in waiter.children:  # spec: await/finished — forget what nobody else can yield again
+                    if _getrefcount(child) <= (_GATHERED_ONLY if child is not finished else _GATHERED_ONLY + 3):
+                        del results[child]
+                gather, waiter = waiter, waiter.waiter
+                if self._waiting_on.get(waiter) is gather:  # it waits on nothing now: it is in the queue
+                    del self._waiting_on[waiter]
             else:
                 return
         if not waiter.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
