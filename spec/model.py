@@ -506,7 +506,9 @@ class Model:
         if not node.started:
             return  # rule: cancel/never-started — closed; none of its code runs
         if node.kind != "user":
-            self.aftermath.append(CANCELLED)  # a helper lets CancelledError through
+            if node.kind == "thread":  # run_in_thread's coroutine lets CancelledError through
+                self.aftermath.append(CANCELLED)
+            # rule: errors/group — sleep()'s and Event.wait()'s coroutines hold no code of the program: not reported
             return
         self.record("cancelled", node.id)  # rule: cancel/throw — one fresh CancelledError at its yield
         node.cancelling = True

@@ -338,3 +338,118 @@ def test_results_of_an_earlier_run_cannot_be_fetched() -> None:
     with pytest.raises(RuntimeError, match="finished"):
         loop.run(main())
     assert loop.run(immediately(3)) == 3
+
+
+# ------------------------------------------------------------------------------------------------------ stand-in
+def _stand_in_scenario(name: str, hold: bool) -> tuple[list[Any], Any]:
+    """Run one scenario; ``hold``: the waiters keep a reference to what they yield (so the loop runs it as usual)."""
+    trace: list[Any] = []
+    event, other_event = tinyio.Event(), tinyio.Event()
+
+    def wait_on(kept: list[Any]) -> Any:
+        return (yield (kept[0] if hold else kept.pop()))  # kept.pop(): only the loop holds it when it is yielded
+
+    def ticker(turns: int, at: dict[int, Callable[[], None]] | None = None):
+        for turn in range(turns):
+            trace.append(("tick", turn))
+            if at and turn in at:
+                at[turn]()
+            yield
+
+    def waiter(tag: str, *waits: Callable[[], Any]):
+        for make in waits:
+            try:
+                trace.append((tag, (yield from wait_on([make()]))))
+            except tinyio.CancelledError:
+                trace.append((tag, "cancelled"))
+                raise
+
+    def boom(after: int):
+        for _ in range(after):
+            yield
+        raise ValueError("boom")
+
+    def main() -> Generator[Any, Any, Any]:
+        if name == "sleep-zero":
+            yield [waiter("w", lambda: tinyio.sleep(0), lambda: tinyio.sleep(-1)), ticker(6)]
+        elif name == "sleeps":
+            yield [waiter("a", lambda: tinyio.sleep(2)), waiter("b", lambda: tinyio.sleep(1)), ticker(4)]
+        elif name == "event-set-before":
+            event.set()
+            yield [waiter("w", event.wait, event.wait), ticker(6)]
+        elif name == "event-set-later":
+            yield [waiter("a", event.wait), waiter("b", lambda: event.wait(5)), ticker(6, {2: event.set})]
+        elif name == "event-timeout":
+            yield [waiter("w", lambda: event.wait(1), lambda: event.wait(0)), ticker(4)]
+        elif name == "event-and-timer-race":
+            yield [waiter("w", lambda: event.wait(1)), ticker(3, {0: event.set})]
+        elif name == "timeout-around-a-wait":
+            result = yield tinyio.timeout(waiter("w", other_event.wait), 1)
+            trace.append(("timeout", result))
+            yield [waiter("v", lambda: tinyio.sleep(0.5)), ticker(3)]
+        elif name == "timeout-at-the-same-time":
+            result = yield tinyio.timeout(waiter("w", lambda: tinyio.sleep(1)), 1)
+            trace.append(("timeout", result))
+        elif name == "crash-while-starting":
+            yield [waiter("a", event.wait), boom(0)]
+        elif name == "crash-while-waiting":
+            yield [waiter("a", event.wait), waiter("b", lambda: tinyio.sleep(10)), boom(3)]
+        elif name == "crash-while-returning":
+            yield [waiter("a", event.wait), ticker(1, {0: event.set}), boom(1)]
+        return "done"
+
+    loop = tinyio.Loop(clock=JumpClock())
+    try:
+        outcome: Any = loop.run(main(), exception_group=True)
+    except BaseException as error:  # noqa: BLE001 — the outcome is what we compare
+        group = error.exceptions if isinstance(error, BaseExceptionGroup) else (error,)
+        outcome = [type(e).__name__ for e in group]
+    return trace, outcome
+
+
+@spec("sched/stand-in", "await/start", "errors/group", "time/sleep", "event/wait", "timeout/stops")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sleep-zero", "sleeps", "event-set-before", "event-set-later", "event-timeout", "event-and-timer-race",
+        "timeout-around-a-wait", "timeout-at-the-same-time", "crash-while-starting", "crash-while-waiting",
+        "crash-while-returning",
+    ],
+)
+def test_a_sleep_or_wait_only_the_loop_holds_resumes_its_waiter_in_the_same_turn_as_one_it_runs(name: str) -> None:
+    held = _stand_in_scenario(name, hold=True)
+    unheld = _stand_in_scenario(name, hold=False)
+    assert unheld == held
+    trace, outcome = held
+    assert trace  # the scenario did something
+    if name.startswith("crash"):
+        assert outcome[0] == "ValueError" and "CancelledError" in outcome
+
+
+@spec("sched/stand-in")
+@pytest.mark.parametrize("kind", ["sleep", "wait"])
+def test_while_it_waits_no_second_coroutine_exists(kind: str) -> None:
+    """Memory: yielding ``tinyio.sleep(...)`` or ``event.wait()`` directly keeps no second coroutine while it waits."""
+    import weakref
+
+    event = tinyio.Event()
+    seen: list[bool] = []
+
+    def main(hold: bool):
+        coro = tinyio.sleep(1) if kind == "sleep" else event.wait()
+        ref = weakref.ref(coro)
+        kept = [coro]
+        del coro
+
+        def look():
+            yield
+            yield  # (one step after main's yield: until then, the loop's variable for what main yielded holds it)
+            seen.append(ref() is None)  # main waits now
+            event.set()
+
+        yield {look()}
+        yield (kept[0] if hold else kept.pop())
+
+    for hold in (True, False):
+        tinyio.Loop(clock=JumpClock()).run(main(hold))
+    assert seen == [False, True]  # held: the loop runs it; only the loop holds it: it is gone

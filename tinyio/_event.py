@@ -21,9 +21,16 @@ __all__ = ["Event", "sleep"]
 
 
 class _Park:
-    """One wait: on ``event`` (or none), for at most ``timeout`` seconds (or no limit). Unique per wait."""
+    """One wait: on ``event`` (or none), for at most ``timeout`` seconds (or no limit). Unique per wait.
 
-    __slots__ = ("event", "timeout", "gen", "loop", "timed")
+    ``stand_in`` is nonzero when the loop parked ``gen`` in place of the :func:`sleep` / :meth:`Event.wait` coroutine
+    that ``gen`` yielded. Such a coroutine does nothing but park, so when nothing but the loop refers to it, the loop
+    does not run it: it queues the park itself where the coroutine would have taken a turn -- when it would have
+    started (``stand_in == STARTING``: it parks then) and when it would have returned (``RETURNING``) -- so that
+    ``gen`` resumes in exactly the same turn (spec: ``sched/cost``). The loop calls :meth:`send` like a coroutine's.
+    """
+
+    __slots__ = ("event", "timeout", "gen", "loop", "timed", "stand_in")
 
     def __init__(self, event: Event | None, timeout: float | None) -> None:
         self.event = event
@@ -31,6 +38,13 @@ class _Park:
         self.gen: Generator[Any, Any, Any] | None = None
         self.loop: Loop | None = None
         self.timed = False
+        self.stand_in = 0
+
+    def send(self, value: Any) -> object:
+        return self.loop._take_turn(self, value)  # type: ignore[union-attr]
+
+
+STARTING, RETURNING = 1, 2  # _Park.stand_in
 
 
 def _seconds(value: object, what: str) -> float | None:
@@ -61,6 +75,10 @@ def _wait(park: _Park) -> Generator[Any, Any, bool]:
 
 def _sleep(park: _Park) -> Generator[Any, Any, None]:
     yield park
+
+
+# The coroutines that do nothing but park: the loop may take their turns itself (see _Park and Loop._await).
+PARKING_CODES = frozenset({_wait.__code__, _sleep.__code__})
 
 
 def sleep(delay_in_seconds: int | float) -> Generator[Any, Any, None]:

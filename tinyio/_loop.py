@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 from . import _misuse, _runtime, _scope
 from ._clock import Clock, RealClock
 from ._errors import CancelledError
-from ._event import _Park
+from ._event import PARKING_CODES, RETURNING, STARTING, _Park
 from ._misuse import describe
 from ._thread import _ThreadCall, _Workers, call_ended, join_calls, loops_by_thread, start_call
 from ._types import THROW as _THROW, _Gather
@@ -63,6 +63,8 @@ _getrefcount = sys.getrefcount
 # means that someone may yield it again, so the loop keeps its result until the run ends.
 _LOOP_ONLY = 3
 _GATHERED_ONLY = 4
+_UNSHARED = 3  # in _await: the yielded value in _advance, the argument, getrefcount's own
+_TURN_TAKEN = object()  # what _Park.send gives back to _advance: nothing more to do
 
 
 class Loop:
@@ -91,7 +93,7 @@ class Loop:
 
     def _reset(self) -> None:
         self._main: _Gen | None = None
-        self._ready: deque[tuple[_Gen, Any]] = deque()
+        self._ready: deque[tuple[Any, Any]] = deque()  # (coroutine, or a _Park taking its turn: what to send it)
         self._alive: dict[_Gen, Any] = {}  # started, unfinished coroutine -> None | one waiter | [waiters]
         self._results: dict[_Gen, Any] = {}  # finished coroutine -> its result
         self._waiting_on: dict[_Gen, Any] = {}  # blocked coroutine -> child | _Gather | _Park | _ThreadCall
@@ -281,7 +283,7 @@ class Loop:
                 return
         if not waiter.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
             self._note_closed(waiter)  # type: ignore[arg-type]
-        self._ready.append((waiter, result))  # type: ignore[arg-type]
+        self._ready.append((waiter, result))
 
     def _note_closed(self, gen: _Gen) -> None:
         """``gen`` was closed by someone else while it waited (spec: ``reliability/closed-outside``): it crashes on resume.
@@ -313,6 +315,13 @@ class Loop:
             problem = _misuse.bad_child(self, child)
             if problem is not None:  # spec: misuse/started-elsewhere, misuse/other-loop, reliability/bad-input
                 self._throw(waiter, problem)
+            elif child.gi_code in PARKING_CODES and _getrefcount(child) <= _UNSHARED:  # type: ignore[attr-defined]
+                # spec: sched/cost — `yield sleep(...)` or `yield event.wait()`, and nothing else can reach that
+                # coroutine: rather than run a coroutine that only parks, park the waiter and take its turns for it.
+                park = child.send(None)  # its body up to its one yield: the wait it makes
+                park.gen, park.loop, park.stand_in = waiter, self, STARTING
+                self._waiting_on[waiter] = park
+                self._ready.append((park, None))  # spec: await/start — where the coroutine would have started
             else:  # spec: await/start — a new coroutine starts at the back of the queue
                 self._alive[child] = waiter
                 self._waiting_on[waiter] = child
@@ -324,6 +333,8 @@ class Loop:
 
     def _request(self, gen: _Gen, out: object) -> None:
         """Everything a coroutine may yield other than ``None`` or a coroutine."""
+        if out is _TURN_TAKEN:
+            return
         kind = type(out)
         if kind is _Park:
             self._park(gen, out)  # type: ignore[arg-type]
@@ -384,21 +395,40 @@ class Loop:
     # ------------------------------------------------------------------------------------- time, events, threads
     def _park(self, gen: _Gen, park: _Park) -> None:
         event, timeout = park.event, park.timeout
-        if event is not None and event._flag:  # spec: event/wait — already set: True after a checkpoint
-            self._ready.append((gen, True))
-            return
-        if timeout is not None and timeout <= 0:  # spec: time/durations — no wait: False after a checkpoint
-            self._ready.append((gen, False))
-            return
         park.gen, park.loop = gen, self
+        if event is not None and event._flag:  # spec: event/wait — already set: True after a checkpoint
+            return self._woken(park, True)
+        if timeout is not None and timeout <= 0:  # spec: time/durations — no wait: False after a checkpoint
+            return self._woken(park, False)
         self._waiting_on[gen] = park
         if event is not None and not event._register(park):  # set by another thread in between
             del self._waiting_on[gen]
-            self._ready.append((gen, True))
-            return
+            return self._woken(park, True)
         if timeout is not None:  # spec: time/timers — None (or inf) parks until woken or cancelled
             park.timed = True
             heapq.heappush(self._timers, (self._clock.now() + timeout, next(self._seq), park))
+
+    def _woken(self, park: _Park, value: bool) -> None:
+        gen: Any = park.gen
+        if park.stand_in:  # the sleep()/wait() coroutine would take one more turn to return its value: take it
+            park.stand_in = RETURNING
+            self._waiting_on[gen] = park
+            self._ready.append((park, value if park.event is not None else None))
+        else:
+            self._ready.append((gen, value))
+
+    def _take_turn(self, park: _Park, value: Any) -> object:
+        """A turn of a sleep()/wait() coroutine that the loop did not run (spec: ``sched/cost``); see ``_await``."""
+        gen: Any = park.gen
+        if self._waiting_on.get(gen) is park:  # else a timeout or an isolate stopped the waiter meanwhile
+            if park.stand_in == STARTING:  # the turn in which the coroutine would have started: it parks
+                self._park(gen, park)
+            else:  # the turn in which it would have returned
+                del self._waiting_on[gen]
+                if not gen.gi_suspended:  # see _note_closed
+                    self._note_closed(gen)
+                self._ready.append((gen, value))
+        return _TURN_TAKEN
 
     def _event_fired(self, park: _Park) -> None:
         """Called by ``Event.set`` from any thread (spec: ``event/thread-safe``)."""
@@ -410,7 +440,7 @@ class Loop:
 
     def _unpark(self, park: _Park, value: bool) -> None:
         gen = park.gen
-        if self._waiting_on.get(gen) is not park:  # type: ignore[arg-type]
+        if self._waiting_on.get(gen) is not park or park.stand_in == RETURNING:  # type: ignore[arg-type]
             return  # the timer and the event raced, or the loop crashed: the first one won
         del self._waiting_on[gen]  # type: ignore[arg-type]
         if value:
@@ -420,14 +450,17 @@ class Loop:
                     self._compact_timers()
         elif park.event is not None:
             park.event._unregister(park)
-        if not gen.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
+        if not park.stand_in and not gen.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
             self._note_closed(gen)  # type: ignore[arg-type]
-        self._ready.append((gen, value))  # type: ignore[arg-type]
+        self._woken(park, value)
 
     def _compact_timers(self) -> None:
         # spec: inv/bounded-timers — stale entries never outnumber live ones (plus a constant)
         waiting_on = self._waiting_on
-        self._timers = [entry for entry in self._timers if waiting_on.get(entry[2].gen) is entry[2]]  # type: ignore[arg-type]
+        self._timers = [
+            entry for entry in self._timers
+            if waiting_on.get(entry[2].gen) is entry[2] and entry[2].stand_in != RETURNING  # type: ignore[arg-type]
+        ]
         heapq.heapify(self._timers)
         self._stale_timers = 0
 
@@ -437,7 +470,7 @@ class Loop:
         now = self._clock.now()
         while timers and timers[0][0] <= now:
             park = heapq.heappop(timers)[2]
-            if waiting_on.get(park.gen) is park:  # type: ignore[arg-type]
+            if waiting_on.get(park.gen) is park and park.stand_in != RETURNING:  # type: ignore[arg-type]
                 self._unpark(park, False)
             else:
                 self._stale_timers -= 1
@@ -525,10 +558,11 @@ class Loop:
         try:
             gen.throw(CancelledError())  # spec: cancel/throw — at its current yield
         except CancelledError as cancelled:
-            # spec: errors/group — kept only where they are reported. A crash of 100,000 coroutines would otherwise
-            # keep 100,000 errors, each with its traceback, alive until run returns, and the collector would walk
-            # them again and again (benchmarks: cancel).
-            if self._keep_cancelled:
+            # spec: errors/group — kept only where they are reported, and not for the coroutines of sleep() and
+            # Event.wait(), which hold no code of the program (and which the loop may not run at all: sched/cost).
+            # A crash of 100,000 coroutines would otherwise keep 100,000 errors, each with its traceback, alive
+            # until run returns, and the collector would walk them again and again (benchmarks: cancel).
+            if self._keep_cancelled and gen.gi_code not in PARKING_CODES:  # type: ignore[attr-defined]
                 self._aftermath.append(cancelled)
         except StopIteration:  # spec: cancel/swallowed
             self._warn(f"{describe(shown)} swallowed tinyio.CancelledError and returned; re-raise it after clean-up", where)

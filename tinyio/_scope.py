@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _misuse
 from ._errors import CancelledError
-from ._event import Event, _Park
+from ._event import RETURNING, Event, _Park
 from ._sync import _Permit
 from ._types import THROW, _Gather
 
@@ -244,6 +244,8 @@ def _detach(loop: Loop, gen: _Gen) -> bool:
         for child in set(target.children):
             _remove_waiter(loop, child, target)
     elif kind is _Park:
+        if target.stand_in == RETURNING:  # woken already: only its return turn is queued, and that now does nothing
+            return True
         if target.event is not None:
             target.event._unregister(target)
         if target.timed:  # its heap entry no longer matches: a stale timer, compacted as the loop does (inv/bounded-timers)

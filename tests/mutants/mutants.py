@@ -140,6 +140,19 @@ MUTANTS = [
         "(self._clock.now() + timeout, -next(self._seq), park)",
     ),
     Mutant(
+        "stand-in-parks-a-turn-early", "sched/stand-in", "_loop.py",
+        "                self._waiting_on[waiter] = park\n"
+        "                self._ready.append((park, None))  # spec: await/start — where the coroutine would have started",
+        "                self._park(waiter, park)",
+    ),
+    Mutant(
+        "stand-in-returns-a-turn-early", "sched/stand-in", "_loop.py",
+        "            park.stand_in = RETURNING\n            self._waiting_on[gen] = park\n"
+        "            self._ready.append((park, value if park.event is not None else None))",
+        "            park.stand_in = RETURNING\n"
+        "            self._ready.append((gen, value if park.event is not None else None))",
+    ),
+    Mutant(
         "never-started-gets-cancelled", "cancel/never-started", "_loop.py",
         "        if not gen.gi_suspended:  # type: ignore[attr-defined]\n            gen.close()",
         "        if False:\n            gen.close()",

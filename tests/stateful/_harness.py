@@ -83,9 +83,12 @@ def _body(h: Harness, me: int) -> Generator[Any, Any, Any]:
         if kind == "raise":
             record(("fail", me))
             raise Boom(f"c{me}")
-        request = h.request(action)
+        # Odd coroutines keep a reference to what they yield, so sleep()'s and Event.wait()'s coroutines run as ordinary
+        # coroutines; even ones do not, so the loop takes those coroutines' turns itself (sched/cost). The model knows
+        # nothing of this: both must give the same trace.
+        pending = [h.request(action)]
         try:
-            value = yield request
+            value = yield (pending[0] if me % 2 else pending.pop())
         except lib.CancelledError:
             if cancelling:
                 record(("cancelled-twice", me))
