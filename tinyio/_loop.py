@@ -48,7 +48,7 @@ from ._clock import Clock, RealClock
 from ._errors import CancelledError
 from ._event import PARKING_CODES, RETURNING, STARTING, _Park
 from ._misuse import describe
-from ._thread import _ThreadCall, _Workers, call_ended, join_calls, loops_by_thread, start_call
+from ._thread import _ThreadCall, _Workers, attach, call_ended, detach, join_calls, start_call
 from ._types import THROW as _THROW, _Gather
 
 __all__ = ["Loop"]
@@ -179,17 +179,13 @@ class Loop:
         self._alive[coro] = None
         self._ready.append((coro, None))
         self._thread_id = threading.get_ident()
-        loops_by_thread.setdefault(self._thread_id, []).append(self._wakeup)
+        attach(self)  # spec: nesting/thread-cancel — a thread cancelled while it runs this loop wakes it first
         _misuse.running[self] = None
 
     def _end(self, mode: None | bool) -> tuple[Any, BaseException | None]:
         error, aftermath = self._error, self._aftermath
         result = self._results.get(self._main)  # type: ignore[arg-type]
-        wakeups = loops_by_thread.get(self._thread_id)
-        if wakeups is not None:
-            wakeups.remove(self._wakeup)
-            if not wakeups:
-                del loops_by_thread[self._thread_id]
+        detach(self)
         _misuse.running.pop(self, None)
         if self._threads:  # spec: threads/joined — calls nobody waits for any more (a timeout) still get waited for
             join_calls(self)
@@ -227,9 +223,7 @@ class Loop:
                 out = gen.throw(throws.pop(gen)) if value is _THROW else gen.send(value)
             except StopIteration as stop:
                 if self._closed_outside and gen in self._closed_outside:  # spec: reliability/closed-outside
-                    self._crash(gen, RuntimeError(f"{self._closed_outside[gen]} was closed from outside the loop while "
-                                                  "the loop was waiting for it; only the loop may resume or close the "
-                                                  "coroutines it runs"))
+                    self._crash(gen, _misuse.closed_outside(self._closed_outside[gen]))
                     return
                 self._finish(gen, stop.value)
                 continue
@@ -316,7 +310,7 @@ class Loop:
             if problem is not None:  # spec: misuse/started-elsewhere, misuse/other-loop, reliability/bad-input
                 self._throw(waiter, problem)
             elif child.gi_code in PARKING_CODES and _getrefcount(child) <= _UNSHARED:  # type: ignore[attr-defined]
-                # spec: sched/cost — `yield sleep(...)` or `yield event.wait()`, and nothing else can reach that
+                # spec: sched/stand-in — `yield sleep(...)` or `yield event.wait()`, and nothing else can reach that
                 # coroutine: rather than run a coroutine that only parks, park the waiter and take its turns for it.
                 park = child.send(None)  # its body up to its one yield: the wait it makes
                 park.gen, park.loop, park.stand_in = waiter, self, STARTING

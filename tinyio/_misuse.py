@@ -223,3 +223,11 @@ def bad_yield(out: object) -> TypeError:
         f"yielded {type(out).__name__} {out!r:.80}; a coroutine may yield only None (a checkpoint), a "
         "coroutine (await it), a list of coroutines (gather) or a set of coroutines (background)"
     )
+
+
+def closed_outside(name: str) -> RuntimeError:
+    """A coroutine the loop waited for was closed by someone else (spec: ``reliability/closed-outside``)."""
+    return RuntimeError(
+        f"{name} was closed from outside the loop while the loop was waiting for it; only the loop may resume or "
+        "close the coroutines it runs"
+    )

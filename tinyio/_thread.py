@@ -50,6 +50,20 @@ _PENDING, _RUNNING, _DONE = 0, 1, 2
 loops_by_thread: dict[int, list[threading.Event]] = {}
 
 
+def attach(loop: Loop) -> None:
+    """``loop`` starts to run in this thread (``loop._thread_id``)."""
+    loops_by_thread.setdefault(loop._thread_id, []).append(loop._wakeup)
+
+
+def detach(loop: Loop) -> None:
+    """``loop`` has stopped running."""
+    wakeups = loops_by_thread.get(loop._thread_id)
+    if wakeups is not None:
+        wakeups.remove(loop._wakeup)
+        if not wakeups:
+            del loops_by_thread[loop._thread_id]
+
+
 def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread_id), None if exc is None else ctypes.py_object(exc)
