@@ -65,66 +65,98 @@ def _body(h: Harness, me: int) -> Generator[Any, Any, Any]:
     lib = h.lib
     script = h.program.scripts[me]
     on_cancel = h.program.cancel_mode(me)
+    on_timeout = h.program.timeout_mode(me)
     record = h.record
     record(("start", me))
     cancelling = False
-    for action in script:
-        kind = action[0]
-        if kind == "set":
-            h.events[action[1]].set()
-            continue
-        if kind == "clear":
-            h.events[action[1]].clear()
-            continue
-        if kind == "open":
-            if not h.crashed:
-                h.gates[action[1]].set()
-            continue
-        if kind == "raise":
-            record(("fail", me))
-            raise Boom(f"c{me}")
-        # Odd coroutines keep a reference to what they yield, so sleep()'s and Event.wait()'s coroutines run as ordinary
-        # coroutines; even ones do not, so the loop takes those coroutines' turns itself (sched/cost). The model knows
-        # nothing of this: both must give the same trace.
-        pending = [h.request(action)]
-        try:
-            value = yield (pending[0] if me % 2 else pending.pop())
-        except lib.CancelledError:
-            if cancelling:
-                record(("cancelled-twice", me))
-                raise
-            record(("cancelled", me))
-            h.on_cancelled()
-            if on_cancel == "propagate":
-                raise
-            if on_cancel == "raise":
-                raise Boom(f"cleanup{me}") from None
-            if on_cancel == "return":
-                return f"late{me}"
-            if on_cancel == "yield":
-                try:
-                    yield
-                except GeneratorExit:
-                    record(("closed", me))
+    held: list[tuple[int, Any]] = []  # (semaphore, permit) of the with blocks still open, innermost last
+    try:
+        for action in script:
+            kind = action[0]
+            if kind == "set":
+                h.events[action[1]].set()
+                continue
+            if kind == "clear":
+                h.events[action[1]].clear()
+                continue
+            if kind == "open":
+                if not h.crashed:
+                    h.gates[action[1]].set()
+                continue
+            if kind == "release":
+                for i in range(len(held) - 1, -1, -1):
+                    if held[i][0] == action[1]:
+                        held.pop(i)[1].__exit__(None, None, None)
+                        break
+                continue
+            if kind == "raise":
+                record(("fail", me))
+                raise Boom(f"c{me}")
+            # Odd coroutines keep a reference to what they yield, so sleep()'s and Event.wait()'s coroutines run as
+            # ordinary coroutines; even ones do not, so the loop takes those coroutines' turns itself (sched/cost).
+            # The model knows nothing of this: both must give the same trace.
+            pending = [h.request(action)]
+            try:
+                value = yield (pending[0] if me % 2 else pending.pop())
+            except lib.CancelledError:
+                if cancelling:
+                    record(("cancelled-twice", me))
                     raise
-                record(("resumed-after-yield", me))
-                return f"late{me}"
-            cancelling = True
-            continue
-        except GeneratorExit:
-            record(("closed", me))
-            raise
-        except BaseException as error:
-            record(("raised", me, type(error).__name__))
-            raise
-        if kind == "thread":
-            h.collected.add(action[1])
-        if cancelling:
-            record(("resumed-while-cancelling", me))
-        else:
-            record(("resume", me, freeze(value)))
-    record(("finish", me, f"r{me}"))
-    return f"r{me}"
+                record(("cancelled", me))
+                h.on_cancelled()
+                if on_cancel == "propagate":
+                    raise
+                if on_cancel == "raise":
+                    raise Boom(f"cleanup{me}") from None
+                if on_cancel == "return":
+                    return f"late{me}"
+                if on_cancel == "yield":
+                    try:
+                        yield
+                    except GeneratorExit:
+                        record(("closed", me))
+                        raise
+                    record(("resumed-after-yield", me))
+                    return f"late{me}"
+                cancelling = True
+                continue
+            except lib.TimeoutError:
+                record(("timed-out", me))
+                if on_timeout == "return":
+                    record(("finish", me, f"late{me}"))
+                    return f"late{me}"
+                if on_timeout == "cleanup":  # clean-up that waits (timeout/stops), then re-raise
+                    try:
+                        yield
+                    except lib.CancelledError:
+                        record(("cancelled", me))
+                        raise
+                    except GeneratorExit:
+                        record(("closed", me))
+                        raise
+                    record(("cleaned-up", me))
+                raise
+            except GeneratorExit:
+                record(("closed", me))
+                raise
+            except BaseException as error:
+                record(("raised", me, type(error).__name__))
+                raise
+            if kind == "thread":
+                h.collected.add(action[1])
+            if kind == "acquire" and not cancelling:
+                value.__enter__()  # with (yield semaphore()):
+                held.append((action[1], value))
+                value = "permit"
+            if cancelling:
+                record(("resumed-while-cancelling", me))
+            else:
+                record(("resume", me, freeze(value)))
+        record(("finish", me, f"r{me}"))
+        return f"r{me}"
+    finally:
+        while held:  # the with blocks end, innermost first, however the coroutine ends
+            held.pop()[1].__exit__(None, None, None)
 
 
 # One code object per coroutine index, so tracebacks and warnings name the coroutine ("coro3").
@@ -151,6 +183,8 @@ class Harness:
         self.program = program
         self.trace: list[tuple[Any, ...]] = []
         self.events = [lib.Event() for _ in range(program.events)]
+        self.semaphores = [lib.Lock() if v == 1 else lib.Semaphore(v) for v in program.semaphores]
+        self.barriers = [lib.Barrier(v) for v in program.barriers]
         self.threads = program.threads()
         self.gates = {t: threading.Event() for t in self.threads}
         self.requested: list[int] = []
@@ -187,6 +221,12 @@ class Harness:
             return lib.sleep(action[1])
         if kind == "wait":
             return self.events[action[1]].wait(action[2])
+        if kind == "acquire":
+            return self.semaphores[action[1]]()
+        if kind == "barrier":
+            return self.barriers[action[1]].wait()
+        if kind == "timeout":
+            return lib.timeout(self.coros[action[1]], action[2])
         if kind == "thread":
             t, raises, coop = action[1], action[2], action[3]
             if not self.crashed:
@@ -256,6 +296,7 @@ class Observed:
         self.fns_running_at_return = 0
         self.threads_alive_at_return: list[str] = []
         self.events_clean = True
+        self.sync_problems: list[str] = []
         self.reusable = True
 
 
@@ -324,6 +365,12 @@ def execute(lib: types.ModuleType, program: Any, mode: bool | None) -> Observed:
         gate.set()
     seen.thread_ends = dict(h.thread_ends)
     seen.events_clean = all("0 waiting" in repr(e) for e in h.events)
+    for s, (semaphore, value) in enumerate(zip(h.semaphores, program.semaphores)):
+        if semaphore.available != value or "0 waiting" not in repr(semaphore):  # sync/no-leak, sync/abandon
+            seen.sync_problems.append(f"sync/no-leak: after the run semaphore {s} is {semaphore!r}, value {value}")
+    for b, barrier in enumerate(h.barriers):
+        if not repr(barrier).startswith("<tinyio.Barrier: 0 of"):  # barrier/abandon
+            seen.sync_problems.append(f"barrier/abandon: after the run barrier {b} is {barrier!r}")
     # inv/reusable: the same loop runs again
     def again() -> Generator[Any, Any, str]:
         yield
@@ -389,21 +436,62 @@ def model_problems(program: Any, mode: bool | None, seen: Observed) -> list[str]
 
 
 def invariant_problems(program: Any, seen: Observed) -> list[str]:
-    """spec/invariants.rst, checked on the observed trace alone."""
-    problems: list[str] = []
+    """spec/invariants.rst (and the invariants of sync.rst and timeout.rst), checked on the observed trace alone."""
+    problems: list[str] = list(seen.sync_problems)
     scripts = program.scripts
+    timeouts = any(a[0] == "timeout" for s in scripts for a in s)
     started: set[int] = set()
     ended: set[int] = set()  # finished, or closed
     cancelled: dict[int, int] = {}
+    cancelled_at: dict[int, int] = {}
+    gone: dict[int, int] = {}  # coroutine -> the event at which it stopped running (any way)
     results: dict[int, Any] = {}
     pc: dict[int, int] = {}
     crashed_at: int | None = None
+    holders: dict[int, list[int]] = {s: [] for s in range(len(program.semaphores))}
+    asked: dict[tuple[int, int], int] = {}  # (coroutine, semaphore or -1 - barrier) -> how often it asked
+    requests: dict[int, list[tuple[int, int]]] = {}  # semaphore (or -1 - barrier) -> (coroutine, n), in asking order
+    grants: dict[int, list[tuple[int, int]]] = {}  # the same, in the order the permits / indices arrived
+    indices: dict[tuple[int, int, int], int] = {}  # (barrier, coroutine, n) -> index
+    starter: dict[int, int] = {}  # coroutine -> the coroutine whose request started it
+    asked_to_start: dict[int, int] = {}
+    waits_on: dict[int, tuple[int, ...]] = {}  # coroutine -> the coroutines it waits for now
+    timed_out: list[tuple[int, int, dict[int, tuple[int, ...]], set[int]]] = []  # (coroutine, event, waits_on, started)
 
-    def next_yield(i: int, start: int) -> int:
+    def release_all(i: int) -> None:
+        for s in holders:
+            holders[s] = [h for h in holders[s] if h != i]
+
+    def run_to_yield(i: int, start: int, n: int) -> int:
+        """The actions of ``i`` from ``start`` up to its next yield ran; note what that yield asks for."""
         j = start
         while j < len(scripts[i]) and scripts[i][j][0] not in model.YIELDING:
+            if scripts[i][j][0] == "release" and i in holders[scripts[i][j][1]]:
+                row = holders[scripts[i][j][1]]
+                del row[len(row) - 1 - row[::-1].index(i)]
             j += 1
+        if j < len(scripts[i]):
+            action = scripts[i][j]
+            refs: tuple[int, ...] = ()
+            if action[0] in ("await", "timeout"):
+                refs = (action[1],)
+            elif action[0] in ("gather", "spawn"):
+                refs = tuple(action[1])
+            for k in refs:
+                if k not in started and k not in asked_to_start:
+                    asked_to_start[k] = i
+            if action[0] in ("await", "gather"):
+                waits_on[i] = refs
+            if action[0] in ("acquire", "barrier"):
+                key = action[1] if action[0] == "acquire" else -1 - action[1]
+                count = asked.get((i, key), 0)
+                asked[(i, key)] = count + 1
+                requests.setdefault(key, []).append((i, count))
         return j
+
+    def stop(i: int, n: int) -> None:
+        gone.setdefault(i, n)
+        release_all(i)
 
     for n, event in enumerate(seen.trace):
         kind, me = event[0], event[1]
@@ -413,18 +501,25 @@ def invariant_problems(program: Any, seen: Observed) -> list[str]:
             if me in started:
                 problems.append(f"inv/start-once: coroutine {me} started twice")
             started.add(me)
-            pc[me] = next_yield(me, 0)
+            if me in asked_to_start:
+                starter[me] = asked_to_start[me]
+            pc[me] = run_to_yield(me, 0, n)
             continue
         if me not in started:
             problems.append(f"inv/start-once: event {event} of a coroutine that never started")
             continue
         if me in ended:
             problems.append(f"inv/no-resume-after-finish: {event} after coroutine {me} finished")
+        if me in cancelled and kind in ("resume", "timed-out", "cleaned-up"):
+            problems.append(f"timeout/stops: {event} after coroutine {me} was cancelled")
+        waits_on.pop(me, None)
         if kind in ("fail", "raised") and crashed_at is None:
             crashed_at = n
         if kind == "cancelled":
             cancelled[me] = cancelled.get(me, 0) + 1
-            if crashed_at is None:
+            cancelled_at.setdefault(me, n)
+            stop(me, n)
+            if crashed_at is None and not timeouts:  # with timeouts, a cancellation may be a timeout's
                 crashed_at = n
         if kind in ("cancelled-twice", "resumed-while-cancelling", "resumed-after-yield"):
             problems.append(f"inv/one-cancel: {event}")
@@ -432,6 +527,15 @@ def invariant_problems(program: Any, seen: Observed) -> list[str]:
             ended.add(me)
             results[me] = event[2]
         if kind == "closed":
+            ended.add(me)
+        if kind in ("finish", "closed", "fail", "raised", "cleaned-up"):
+            stop(me, n)
+        if kind == "timed-out":
+            stop(me, n)
+            timed_out.append((me, n, dict(waits_on), set(started)))
+            if program.timeout_mode(me) == "propagate":
+                ended.add(me)
+        if kind == "cleaned-up":
             ended.add(me)
         if kind == "resume":
             if crashed_at is not None:
@@ -451,13 +555,69 @@ def invariant_problems(program: Any, seen: Observed) -> list[str]:
                     problems.append(f"event/wait-result: {event} is not a bool")
             elif action[0] == "thread":
                 expected = f"t{action[1]}"
+            elif action[0] == "acquire":
+                expected = "permit"
+                s = action[1]
+                holders[s].append(me)
+                if len(holders[s]) > program.semaphores[s]:  # sync/limit
+                    problems.append(f"sync/limit: {holders[s]} hold semaphore {s} of value {program.semaphores[s]}")
+                grants.setdefault(s, []).append((me, asked[(me, s)] - 1))
+            elif action[0] == "barrier":
+                b = action[1]
+                if not (isinstance(value, int) and 0 <= value < program.barriers[b]):  # barrier/index
+                    problems.append(f"barrier/index: {event} is no index of a group of {program.barriers[b]}")
+                indices[(b, me, asked[(me, -1 - b)] - 1)] = value
+            elif action[0] == "timeout":
+                k = action[1]
+                if not (isinstance(value, tuple) and len(value) == 2 and value[1] in (True, False)):
+                    problems.append(f"timeout/result: {event} is not (result, ok)")
+                elif value[1]:
+                    expected = (results.get(k, ("unfinished", k)), True)
+                elif value[0] not in (None, f"late{k}"):
+                    problems.append(f"timeout/result: {event}: a timed-out coroutine gives None or what it returned")
             if expected != "any" and value != expected:
                 problems.append(f"inv/waiter-after-children: {event} for {action}, expected {expected!r}")
-            pc[me] = next_yield(me, pc[me] + 1)
-    if seen.outcome and seen.outcome[0] == "ok":
-        if cancelled:
-            problems.append(f"cancel/throw: coroutines {sorted(cancelled)} cancelled in a run that succeeded")
-        unfinished = started - ended
+            pc[me] = run_to_yield(me, pc[me] + 1, n)
+    # sync/fifo: a lock goes to those who asked in the order they asked (with more permits, one who asked later
+    # may get a free one first, and resume first: the model checks those)
+    for s, value in enumerate(program.semaphores):
+        order = [requests[s].index(g) for g in grants.get(s, [])]
+        if value == 1 and order != sorted(order):
+            problems.append(f"sync/fifo: lock {s} went to {grants[s]} but they asked in the order {requests[s]}")
+    ok = bool(seen.outcome) and seen.outcome[0] == "ok"
+    if ok and not cancelled:  # barrier/release, barrier/index: groups of exactly value, indices in arrival order
+        for b, parties in enumerate(program.barriers):
+            for j, (who, count) in enumerate(requests.get(-1 - b, [])):
+                if indices.get((b, who, count)) != j % parties:
+                    problems.append(f"barrier/index: arrival {j} at barrier {b} (coroutine {who}) got index "
+                                    f"{indices.get((b, who, count))}, not {j % parties}")
+    # timeout/stops: at a deadline, what the timed coroutine alone started was stopped
+    for k, n, waiting, running in timed_out:
+        tree: set[int] = set()  # what k started, and what those started, before the deadline
+        grow = [k]
+        while grow:
+            parent = grow.pop()
+            for child, who in starter.items():
+                if who == parent and child not in tree and child != k and child in running:
+                    tree.add(child)
+                    grow.append(child)
+        keep = [d for d in tree if any(d in refs for o, refs in waiting.items() if o not in tree and o != k)]
+        kept: set[int] = set()  # someone outside waits on them: they live on, with all they wait on or started
+        while keep:
+            d = keep.pop()
+            if d in kept or d not in tree:
+                continue
+            kept.add(d)
+            keep.extend(c for c, who in starter.items() if who == d)
+            keep.extend(waiting.get(d, ()))
+        for d in sorted(tree - kept):
+            if gone.get(d, n + 1) > n:
+                problems.append(f"timeout/stops: coroutine {d}, started by timed-out coroutine {k}, still runs")
+    if ok:
+        for me in cancelled:
+            if not timeouts or not any(t[1] > cancelled_at[me] for t in timed_out):
+                problems.append(f"cancel/throw: coroutine {me} cancelled in a run that succeeded, by no timeout")
+        unfinished = started - ended - {me for me in cancelled if program.cancel_mode(me) in ("propagate", "return")}
         if unfinished:
             problems.append(f"sched/run-until-all: run returned before coroutines {sorted(unfinished)} finished")
     else:
@@ -467,7 +627,7 @@ def invariant_problems(program: Any, seen: Observed) -> list[str]:
             if cancelled.get(me, 0) > 1:
                 problems.append(f"inv/one-cancel: coroutine {me} was cancelled {cancelled[me]} times")
             if me not in cancelled and me not in ended:
-                origin = any(e[0] in ("fail", "raised") and e[1] == me for e in seen.trace)
+                origin = any(e[0] in ("fail", "raised", "timed-out") and e[1] == me for e in seen.trace)
                 if not origin:
                     problems.append(f"inv/one-cancel: coroutine {me} never finished and was never cancelled")
     if seen.threads_alive_at_return:
