@@ -702,8 +702,13 @@ class Model:
             if value is scope.error:
                 return self.timed_returns(node, None)  # rule: timeout/result, timeout/shared
             raise _Crash(node, value)
-        if value == "own":  # rule: timeout/seconds — the coroutine starts even if the deadline has passed
-            coro.host = node
+        if value == "own":
+            if coro in self.alive or coro in self.results:  # rule: timeout/shared — started since the scope opened
+                scope.own = False
+                return self.await_(node, coro)
+            if self.stale(coro):  # rule: misuse/started-elsewhere — another timeout runs it
+                raise _Crash(node, STALE)
+            coro.host = node  # rule: timeout/seconds — the coroutine starts even if the deadline has passed
             return self.step_user(coro, node, "send", None)
         if value == "join":
             return self.await_(node, coro)
@@ -937,7 +942,9 @@ class Model:
                 break
             chain.append(waiter)
             node = waiter
-        shown = [self.shown(n) for n in reversed(chain)]
+        # A timeout among the waiters adds the frame of its wrapper, not of the coroutine it runs (so that one is
+        # missing from the traceback); as the origin, the error passes through the coroutine's own frame.
+        shown = [self.shown(n) if n is origin else n.id if n.kind == "user" else None for n in reversed(chain)]
         return tuple(i for i in shown if i is not None)
 
     def cancel(self, node: _Node) -> None:

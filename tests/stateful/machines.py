@@ -3,8 +3,13 @@
 A machine starts from an empty main coroutine and, step by step, adds coroutines and actions -- awaits and gathers of
 new, shared, finished and duplicate children (so diamonds, deep chains and, now and then, cycles), background spawns,
 sleeps, event waits with and without timeouts, sets and clears, threads that return or raise once their gate opens,
-failures at random points and coroutines that misbehave when cancelled. Between steps it runs the program so far on the
-real loop under one of the ``exception_group`` modes and checks it with :func:`_harness.check`.
+failures at random points and coroutines that misbehave when cancelled; locks and semaphores taken and released (also
+by coroutines that crash, are cancelled or time out while they hold or wait), barriers, and timeouts around fresh,
+shared and nested coroutines that return, re-raise, clean up or return anyway. Between steps it runs the program so
+far on the real loop under one of the ``exception_group`` modes and checks it with :func:`_harness.check`.
+
+Threads and timeouts are not mixed in one program: a thread call stopped by a timeout ends at a moment the harness
+cannot pin down (``timeout/threads`` is tested in ``tests/test_timeout.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ EVENTS = 2
 EVENT = st.sampled_from([0, 0, 0, 1])  # mostly the same event, so that waits and sets meet
 
 ON_CANCEL = st.sampled_from(["propagate"] * 6 + ["raise", "return", "yield", "swallow"])
+ON_TIMEOUT = st.sampled_from(["propagate", "propagate", "return", "cleanup"])
+DEADLINE = st.sampled_from([0, 1, 1, 2, 3, 0.5, -1, math.inf])
+MAX_SYNC = 2  # semaphores, and barriers, per program
 MODES = st.sampled_from([None, False, True])
 
 
@@ -35,7 +43,11 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             super().__init__()
             self.scripts: list[list[tuple[Any, ...]]] = [[]]
             self.on_cancel = ["propagate"]
+            self.on_timeout = ["propagate"]
+            self.semaphores: list[int] = []
+            self.barriers: list[int] = []
             self.threads = 0
+            self.timeouts = 0
             self.changes = 0  # actions added since the last run
 
         def reachable(self) -> list[int]:
@@ -43,7 +55,8 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             seen, stack = {0}, [0]
             while stack:
                 for action in self.scripts[stack.pop()]:
-                    refs = [action[1]] if action[0] == "await" else action[1] if action[0] in ("gather", "spawn") else []
+                    refs = ([action[1]] if action[0] in ("await", "timeout")
+                            else action[1] if action[0] in ("gather", "spawn") else [])
                     for k in refs:
                         if k not in seen:
                             seen.add(k)
@@ -51,7 +64,8 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             return sorted(seen)
 
         def program(self) -> Any:
-            return _harness.Program(tuple(map(tuple, self.scripts)), tuple(self.on_cancel), EVENTS)
+            return _harness.Program(tuple(map(tuple, self.scripts)), tuple(self.on_cancel), EVENTS,
+                                    tuple(self.semaphores), tuple(self.barriers), tuple(self.on_timeout))
 
         def _ref(self, data: st.DataObject, who: int) -> int:
             n = len(self.scripts)
@@ -69,6 +83,7 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             for _ in range(first):
                 self.scripts.append([])
                 self.on_cancel.append("propagate")
+                self.on_timeout.append("propagate")
             if fan_out is not None:  # concurrency from the start: the children run side by side
                 self.scripts[0].append((fan_out, tuple(range(1, first + 1))))
 
@@ -77,11 +92,14 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
         def add_coroutine(self, on_cancel: str) -> None:
             self.scripts.append([])
             self.on_cancel.append(on_cancel)
+            self.on_timeout.append("propagate")
 
         @rule(data=st.data())
         def misbehave_when_cancelled(self, data: st.DataObject) -> None:
             who = data.draw(st.integers(0, len(self.scripts) - 1))
             self.on_cancel[who] = data.draw(ON_CANCEL)
+            if self.timeouts:
+                self.on_timeout[who] = data.draw(ON_TIMEOUT)
 
         @rule(data=st.data())
         def add_action(self, data: st.DataObject) -> None:
@@ -95,10 +113,16 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 return
             kinds = ["checkpoint", "checkpoint", "await", "await", "gather", "gather", "spawn", "sleep", "sleep",
                      "wait", "wait", "set", "set", "clear", "raise"]
-            if self.threads < MAX_THREADS:
+            if self.threads < MAX_THREADS and not self.timeouts:
                 kinds.append("thread")
             if self.threads:
                 kinds.append("open")
+            if not self.threads:
+                kinds.append("timeout")
+            if self.semaphores:
+                kinds += ["acquire", "acquire", "release"]
+            if self.barriers:
+                kinds.append("barrier")
             kind = data.draw(st.sampled_from(kinds))
             action: tuple[Any, ...]
             if kind == "checkpoint":
@@ -125,6 +149,13 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             elif kind == "thread":
                 action = ("thread", self.threads, data.draw(st.integers(0, 3)) == 0, data.draw(st.booleans()))
                 self.threads += 1
+            elif kind == "timeout":
+                action = ("timeout", self._ref(data, who), data.draw(DEADLINE))
+                self.timeouts += 1
+            elif kind in ("acquire", "release"):
+                action = (kind, data.draw(st.integers(0, len(self.semaphores) - 1)))
+            elif kind == "barrier":
+                action = ("barrier", data.draw(st.integers(0, len(self.barriers) - 1)))
             else:
                 action = ("open", data.draw(st.integers(0, self.threads - 1)))
             script.append(action)
@@ -133,7 +164,64 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
         def _new_child(self, script: list[tuple[Any, ...]]) -> int:
             self.scripts.append(script)
             self.on_cancel.append("propagate")
+            self.on_timeout.append("propagate")
             return len(self.scripts) - 1
+
+        def _semaphore(self, data: st.DataObject) -> int:
+            if len(self.semaphores) < MAX_SYNC and (not self.semaphores or data.draw(st.booleans())):
+                self.semaphores.append(data.draw(st.sampled_from([1, 1, 2])))  # mostly a Lock
+            return data.draw(st.integers(0, len(self.semaphores) - 1))
+
+        @precondition(lambda self: len(self.scripts) <= MAX_COROUTINES - 4)
+        @rule(data=st.data(), motif=st.sampled_from(["lock", "lock", "barrier", "timeout", "timeout", "timeout-lock",
+                                                     "nested-timeout"]))
+        def add_sync_motif(self, data: st.DataObject, motif: str) -> None:
+            """Semaphores, barriers and timeouts where they meet: contention, groups, deadlines while waiting."""
+            host = self.scripts[data.draw(st.sampled_from(self.reachable()))]
+            how = data.draw(st.sampled_from(["gather", "gather", "spawn"]))
+            pause = st.sampled_from([("checkpoint",), ("sleep", 1), ("sleep", 2)])
+            if motif == "lock":  # contention: first come, first served, hand-over (sync/limit, sync/fifo)
+                s = self._semaphore(data)
+                users = [self._new_child([("checkpoint",)] * i + [("acquire", s), data.draw(pause), ("release", s),
+                                                                  ("checkpoint",)])
+                         for i in range(data.draw(st.integers(2, 3)))]
+                host.append((how, tuple(users)))
+            elif motif == "barrier":  # a group, sometimes one too many (barrier/release, barrier/cyclic)
+                if len(self.barriers) < MAX_SYNC:
+                    self.barriers.append(data.draw(st.integers(1, 3)))
+                b = data.draw(st.integers(0, len(self.barriers) - 1))
+                arrivals = self.barriers[b] + data.draw(st.sampled_from([0, 0, 0, 1]))
+                users = [self._new_child([("checkpoint",)] * (i % 2) + [("barrier", b)]
+                                         + [("barrier", b)] * data.draw(st.integers(0, 1)))
+                         for i in range(min(arrivals, 3))]
+                host.append((how, tuple(users)))
+            elif motif == "timeout-lock":  # a deadline while waiting for, or holding, a lock (sync/abandon)
+                s = self._semaphore(data)
+                holder = self._new_child([("acquire", s), ("sleep", data.draw(st.sampled_from([1, 2, 3]))),
+                                          ("release", s)])
+                timed = self._new_child([data.draw(pause), ("acquire", s), ("sleep", 2), ("release", s)])
+                self.on_timeout[timed] = data.draw(ON_TIMEOUT)
+                caller = self._new_child([("timeout", timed, data.draw(DEADLINE))])
+                later = self._new_child([("checkpoint",), ("acquire", s), ("checkpoint",)])
+                host.append((how, (holder, caller, later)))
+                self.timeouts += 1
+            elif motif == "nested-timeout":  # timeout/nested, timeout/stops with children
+                inner = self._new_child([data.draw(pause), ("sleep", 3)])
+                self.on_timeout[inner] = data.draw(ON_TIMEOUT)
+                outer = self._new_child([("timeout", inner, data.draw(DEADLINE)), data.draw(pause)])
+                self.on_timeout[outer] = data.draw(ON_TIMEOUT)
+                host.append(("timeout", outer, data.draw(DEADLINE)))
+                self.timeouts += 2
+            else:  # a timed coroutine with background and awaited children (timeout/stops, timeout/no-leftovers)
+                child = self._new_child([data.draw(pause), ("sleep", data.draw(st.sampled_from([1, 2, 3])))])
+                other = self._new_child([("sleep", data.draw(st.sampled_from([1, 2, 3])))])
+                timed = self._new_child([("spawn", (child,)), ("await", other), data.draw(pause)])
+                self.on_timeout[timed] = data.draw(ON_TIMEOUT)
+                host.append(("timeout", timed, data.draw(DEADLINE)))
+                if data.draw(st.booleans()):  # someone outside waits on the background child too: it lives on
+                    host.append(("await", child))
+                self.timeouts += 1
+            self.changes += 2
 
         @precondition(lambda self: len(self.scripts) <= MAX_COROUTINES - 4)
         @rule(data=st.data(), motif=st.sampled_from(["broadcast", "clear", "crash-during-thread", "timer-tie",
@@ -151,7 +239,7 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 host.append((how, (*waiters, setter)))
             elif motif == "clear":  # set, clear, wait (event/clear)
                 host.extend([("set", event), ("clear", event), ("wait", event, data.draw(st.sampled_from([0, 1])))])
-            elif motif == "crash-during-thread":  # a failure while a thread runs (threads/cancel, threads/joined)
+            elif motif == "crash-during-thread" and not self.timeouts:  # a failure while a thread runs (threads/*)
                 thread = self.threads
                 self.threads += 1
                 runner = self._new_child([("thread", thread, data.draw(st.booleans()), data.draw(st.booleans()))])
@@ -163,7 +251,7 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             elif motif == "cycle":  # a child awaits the coroutine that waits for it (misuse/cycle)
                 child = self._new_child([("checkpoint",), ("await", host_index)])
                 host.append(("await", child))
-            else:  # a diamond: two or three waiters share one child, and resume in the order they came (await/shared)
+            elif motif != "crash-during-thread":  # a diamond: two or three waiters share one child, and resume in the order they came (await/shared)
                 shared = self._new_child([("checkpoint",), ("checkpoint",), ("checkpoint",)])
                 fan = [self._new_child([("checkpoint",)] * i + [("await", shared)])
                        for i in range(data.draw(st.integers(2, 3)))]
