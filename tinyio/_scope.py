@@ -365,6 +365,8 @@ def _failed_while_stopping(loop: Loop, where: _Gen, aftermath: list[BaseExceptio
         if not isinstance(error, CancelledError):
             scope = _isolating(loop, where)
             if scope is None or not _contain(loop, scope, None, error):
+                # spec: errors/group — the others are errors of the crash too, not lost
+                loop._aftermath.extend(e for e in aftermath if e is not error and not isinstance(e, CancelledError))
                 loop._crash(None, error)
             return True
     return False

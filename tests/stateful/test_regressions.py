@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import tinyio
+import tinyio.testing
 
 
 @pytest.mark.spec("background/start", "misuse/cycle")
@@ -29,3 +30,52 @@ def test_spawning_a_running_coroutine_is_left_alone_not_a_cycle() -> None:
     box.append(coro)
     assert tinyio.Loop().run(coro) == "child"
     assert log == ["main resumed", "child resumed"]
+
+
+@pytest.mark.spec("timeout/shared")
+def test_a_coroutine_started_elsewhere_before_the_timeout_runs_it_is_joined_not_driven_twice() -> None:
+    # Found by the state machine: the timeout opened its scope while the coroutine was new, another coroutine then
+    # started it in the background, and on its next turn the timeout ran it inline as well -- one generator with
+    # two drivers, each step counted twice. Now the timeout sees it started and only bounds the wait.
+    steps = []
+
+    def child() -> tinyio.Coro[str]:
+        for i in range(3):
+            steps.append(i)
+            steps.append((yield))
+        return "child"
+
+    def timed(c: tinyio.Coro[str]) -> tinyio.Coro[tuple[str | None, bool]]:
+        return (yield tinyio.timeout(c, 10))
+
+    def starter(c: tinyio.Coro[str]) -> tinyio.Coro[str]:
+        yield  # the timeout opens its scope now
+        yield {c}  # after the timeout opened its scope, before its turn to start the coroutine
+        return (yield c)
+
+    def main() -> tinyio.Coro[object]:
+        c = child()
+        return (yield [timed(c), starter(c)])
+
+    assert tinyio.Loop().run(main()) == [("child", True), "child"]
+    assert steps == [0, None, 1, None, 2, None]
+
+
+@pytest.mark.spec("timeout/errors", "errors/group")
+def test_every_error_raised_while_a_timeout_stops_coroutines_reaches_the_group() -> None:
+    # Found while modelling timeouts: the first clean-up error crashed the loop and the second one was dropped.
+    def bad(name: str) -> tinyio.Coro[None]:
+        try:
+            yield tinyio.sleep(10)
+        except tinyio.CancelledError:
+            raise ValueError(name) from None
+
+    def timed() -> tinyio.Coro[None]:
+        yield [bad("a"), bad("b")]
+
+    def main() -> tinyio.Coro[None]:
+        yield tinyio.timeout(timed(), 1)
+
+    with pytest.raises(BaseExceptionGroup) as caught:
+        tinyio.Loop(clock=tinyio.testing.VirtualClock()).run(main(), exception_group=None)
+    assert [str(e) for e in caught.value.exceptions] == ["b", "a"]  # newest first, as cancel/order says
