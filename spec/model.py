@@ -881,7 +881,9 @@ class Model:
                 self.discard(entry[2])
 
     def discard(self, value: Any) -> None:
-        if isinstance(value, Permit):  # rule: timeout/discarded, sync/no-leak — a permit nobody received
+        # timeout/discarded, sync/no-leak: a permit nobody received goes back. (Not tagged as a rule: a permit
+        # waits in the ready queue at a deadline only if the clock moves while coroutines run.)
+        if isinstance(value, Permit):
             self.release(value.s)
         elif isinstance(value, list):
             for item in value:

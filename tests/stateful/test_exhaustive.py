@@ -1,7 +1,8 @@
 """Every small program, run on the loop and checked against the model: no sampling, no luck.
 
 A program here has three coroutines -- main (0) and two children (1, 2) -- whose scripts are drawn from small
-alphabets. The CI run covers every program with at most 2 actions per coroutine and 4 in all; ``TINYIO_DEEP=1``
+alphabets: one family with events and threads, one with a lock (or a semaphore of two), a barrier of two and
+timeouts. The CI run covers every program with at most 2 actions per coroutine and 4 in all; ``TINYIO_DEEP=1``
 covers at most 3 actions per coroutine and 5 in all, under every ``exception_group`` mode. Each program also gets one
 of the ways of misbehaving when cancelled, and (in CI) one of the three modes, both chosen by its index so that every
 combination shows up across the run.
@@ -61,6 +62,49 @@ def programs() -> Iterator[Any]:
                         out.append(action)
                     numbered.append(tuple(out))
                 yield tuple(numbered)
+
+
+# The same, with a lock (or a semaphore of 2), a barrier of 2 and timeouts instead of events and threads.
+SYNC_MAIN = [("gather", (1, 2)), ("spawn", (1, 2)), ("acquire", 0), ("release", 0), ("barrier", 0),
+             ("timeout", 1, 1), ("raise",)]
+
+
+def sync_child_alphabet(me: int) -> list[tuple[Any, ...]]:
+    other = 3 - me
+    return [("checkpoint",), ("sleep", 1), ("acquire", 0), ("release", 0), ("barrier", 0), ("timeout", other, 0.5),
+            ("raise",)]
+
+
+ON_TIMEOUT = ["propagate", "return", "cleanup"]
+
+
+def sync_programs() -> Iterator[tuple[tuple[tuple[Any, ...], ...], ...]]:
+    for main in scripts(SYNC_MAIN, PER_COROUTINE):
+        for one in scripts(sync_child_alphabet(1), min(PER_COROUTINE, TOTAL - len(main))):
+            for two in scripts(sync_child_alphabet(2), min(PER_COROUTINE, TOTAL - len(main) - len(one))):
+                raw = (main, one, two)
+                referenced = {a[1] for s in raw for a in s if a[0] == "timeout"}
+                referenced |= {k for s in raw for a in s if a[0] in ("gather", "spawn") for k in a[1]}
+                if (one and 1 not in referenced) or (two and 2 not in referenced):
+                    continue
+                yield raw
+
+
+@pytest.mark.spec(
+    "sync/limit", "sync/fifo", "sync/abandon", "sync/no-leak", "sync/available", "barrier/release", "barrier/index",
+    "barrier/cyclic", "barrier/abandon", "timeout/result", "timeout/seconds", "timeout/stops", "timeout/caught",
+    "timeout/no-leftovers", "timeout/shared", "timeout/nested", "timeout/errors",
+)
+def test_every_small_program_with_locks_barriers_and_timeouts_behaves_as_the_model_says() -> None:
+    count = 0
+    for index, scripts_ in enumerate(sync_programs()):
+        on_cancel = ("propagate", ON_CANCEL[index % 5], ON_CANCEL[(index // 5) % 5])
+        on_timeout = ("propagate", ON_TIMEOUT[(index // 25) % 3], ON_TIMEOUT[(index // 75) % 3])
+        program = _harness.Program(scripts_, on_cancel, 0, (1 if index % 4 else 2,), (2,), on_timeout)
+        for mode in MODES if DEEP else [MODES[index % 3]]:
+            _harness.check(tinyio, program, mode)
+            count += 1
+    assert count >= (50_000 if DEEP else 2_000)
 
 
 @pytest.mark.spec(

@@ -27,6 +27,10 @@ MODEL_RULES = (
     "inv/start-once", "inv/no-resume-after-finish", "inv/waiter-after-children", "inv/one-cancel",
     "inv/threads-ended", "inv/no-stale-waits", "inv/reusable",
     "testing/autojump", "testing/threads", "testing/deadlock",
+    "sync/limit", "sync/fifo", "sync/abandon", "sync/no-leak", "sync/available",
+    "barrier/release", "barrier/index", "barrier/cyclic", "barrier/abandon",
+    "timeout/result", "timeout/seconds", "timeout/stops", "timeout/no-leftovers", "timeout/caught", "timeout/shared",
+    "timeout/errors", "timeout/nested", "misuse/started-elsewhere",
 )
 
 

@@ -12,7 +12,8 @@ import test_exhaustive
 import tinyio
 
 P = _harness.Program
-# What the exhaustive alphabet leaves out: racing threads, clean-up errors of threads, clear, timer ties.
+# What the exhaustive alphabets leave out: racing threads, clean-up errors of threads, clear, timer ties, a few
+# timeout corners.
 EXTRA = [
     P(
         (
@@ -45,6 +46,19 @@ EXTRA = [
         on_cancel=("yield", "propagate", "return", "raise"),
     ),
     P(((("sleep", 0), ("sleep", -1), ("wait", 0, 0)),), events=1),
+    # a lock handed to a waiter that is cancelled before it resumes
+    P(((("gather", (1, 2)),), (("acquire", 0), ("checkpoint",), ("release", 0), ("raise",)), (("acquire", 0),)),
+      semaphores=(1,)),
+    # awaiting a coroutine a timeout ran; a timeout's coroutine started by another before the timeout's turn; two
+    # timeouts of one coroutine
+    P(((("timeout", 1, 1), ("await", 1)), (("checkpoint",),))),
+    P(((("gather", (1, 2)),), (("timeout", 3, 10),), (("checkpoint",), ("spawn", (3,))), (("checkpoint",),))),
+    P(((("gather", (1, 2)),), (("timeout", 3, 5),), (("timeout", 3, 5),), (("checkpoint",), ("checkpoint",)))),
+    # a timeout that re-raises; clean-up errors while a timeout stops coroutines; the outer deadline first
+    P(((("timeout", 1, 1),), (("sleep", 5),))),
+    P(((("timeout", 1, 1),), (("gather", (2, 3)),), (("sleep", 5),), (("sleep", 5),)),
+      on_cancel=("propagate", "propagate", "raise", "raise")),
+    P(((("timeout", 1, 1),), (("timeout", 2, 5),), (("sleep", 10),))),
 ]
 
 
@@ -52,6 +66,8 @@ EXTRA = [
 def test_the_checked_programs_reach_every_rule_of_the_model() -> None:
     programs = [P(s, ("propagate", "swallow", "raise"), 1) for s in itertools.islice(test_exhaustive.programs(),
                                                                                        0, None, 7)]
+    programs += [P(s, ("propagate", "swallow", "return"), 0, (1,), (2,), ("propagate", "cleanup", "return"))
+                 for s in itertools.islice(test_exhaustive.sync_programs(), 0, None, 7)]
     with _rule_lines.tracing() as hit:
         for program in [*programs, *EXTRA]:
             for mode in (None, False, True):
@@ -62,7 +78,8 @@ def test_the_checked_programs_reach_every_rule_of_the_model() -> None:
 
 
 @pytest.mark.spec("threads/cancel", "threads/cleanup-error", "event/clear", "time/order", "cancel/swallowed",
-                  "cancel/yield-after", "cancel/other-error", "time/durations")
+                  "cancel/yield-after", "cancel/other-error", "time/durations", "sync/abandon", "timeout/shared",
+                  "timeout/errors", "timeout/nested", "misuse/started-elsewhere")
 @pytest.mark.parametrize("mode", [None, False, True])
 @pytest.mark.parametrize("program", EXTRA, ids=[f"extra{i}" for i in range(len(EXTRA))])
 def test_the_extra_programs_behave_as_the_model_says(program: object, mode: bool | None) -> None:
