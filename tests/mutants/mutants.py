@@ -157,6 +157,26 @@ MUTANTS = [
         "        if not gen.gi_suspended:  # type: ignore[attr-defined]\n            gen.close()",
         "        if False:\n            gen.close()",
     ),
+    Mutant(
+        "semaphore-grants-newest-first", "sync/fifo", "_sync.py",
+        "                waiter = waiters.popleft()\n",
+        "                waiter = waiters.pop()\n",
+    ),
+    Mutant(
+        "abandoned-permit-swallowed", "sync/abandon", "_sync.py",
+        "goes to the next in line\n            self._release()",
+        "goes to the next in line\n            pass",
+    ),
+    Mutant(
+        "barrier-releases-one-early", "barrier/release", "_sync.py",
+        "if len(self._arrived) == self._parties:",
+        "if len(self._arrived) >= self._parties - 1:",
+    ),
+    Mutant(
+        "timeout-spares-what-it-started", "timeout/stops", "_scope.py",
+        "    doomed = _newest_first(tree, keep)\n    aftermath: list[BaseException] = []\n    queued |= _stop(",
+        "    doomed = []\n    aftermath: list[BaseException] = []\n    queued |= _stop(",
+    ),
 ]
 
 
