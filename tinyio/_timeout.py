@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any, TypeVar
 
+from . import _misuse
 from ._event import _Park, _seconds
 from ._scope import JOIN, OWN, WRAPPERS, Scope, _Deadline
 
@@ -65,7 +66,7 @@ def _claim(scope: Scope) -> str:
     assert loop is not None
     if coro in loop._alive or coro in loop._results:
         return JOIN
-    problem = loop._unusable(coro, "cannot run tinyio.timeout(coro, ...)")
+    problem = _misuse.unusable(loop, coro, "cannot run tinyio.timeout(coro, ...)")
     if problem is not None:
         raise problem
     return OWN
