@@ -31,6 +31,8 @@ coroutine object exists once (awaiting it twice shares it). A script is a tuple 
                                    none is open)
 ``("barrier", b)``                 ``yield barrier[b].wait()`` (``barrier/*``)
 ``("timeout", k, seconds)``        ``yield tinyio.timeout(coro[k], seconds)`` (``timeout/*``)
+``("advance", d)``                 ``clock.advance(d)`` (no yield): time passes while coroutines run, as in a busy
+                                   loop, so deadlines may pass in the middle of a round (``testing/advance``)
 =================================  ====================================================================================
 
 A coroutine that reaches the end of its script returns ``"r<i>"``. ``on_cancel[i]`` says what coroutine ``i`` does
@@ -422,6 +424,8 @@ class Model:
                 self.t_opened.add(action[1])
             elif kind == "release":
                 self.release_one(node, action[1])
+            elif kind == "advance":
+                self.now += action[1]  # rule: testing/advance — timers look at it between rounds
             elif kind == "raise":
                 self.record("fail", node.id)
                 self.release_all(node)
@@ -881,9 +885,7 @@ class Model:
                 self.discard(entry[2])
 
     def discard(self, value: Any) -> None:
-        # timeout/discarded, sync/no-leak: a permit nobody received goes back. (Not tagged as a rule: a permit
-        # waits in the ready queue at a deadline only if the clock moves while coroutines run.)
-        if isinstance(value, Permit):
+        if isinstance(value, Permit):  # rule: timeout/discarded, sync/no-leak — a permit nobody received
             self.release(value.s)
         elif isinstance(value, list):
             for item in value:
@@ -1013,6 +1015,8 @@ class Model:
                 self.events[action[1]].is_set = False
             elif kind == "release":
                 self.release_one(node, action[1])
+            elif kind == "advance":
+                self.now += action[1]
             elif kind == "raise":
                 self.record("fail", node.id)
                 self.release_all(node)

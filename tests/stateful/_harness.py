@@ -83,6 +83,9 @@ def _body(h: Harness, me: int) -> Generator[Any, Any, Any]:
                 if not h.crashed:
                     h.gates[action[1]].set()
                 continue
+            if kind == "advance":
+                h.clock.advance(action[1])
+                continue
             if kind == "release":
                 for i in range(len(held) - 1, -1, -1):
                     if held[i][0] == action[1]:
@@ -190,6 +193,7 @@ class Harness:
         self.requested: list[int] = []
         self.collected: set[int] = set()
         self.crashed = False
+        self.clock: Any = None  # the harness clock of the run (execute makes it)
         self.thread_ends: dict[int, str] = {}
         self.fns_running = 0
         self.fns_lock = threading.Lock()
@@ -324,7 +328,8 @@ def _loop_frames(error: BaseException, lib: types.ModuleType) -> int:
 
 def execute(lib: types.ModuleType, program: Any, mode: bool | None) -> Observed:
     h = Harness(lib, program)
-    loop = lib.Loop(clock=h.make_clock())
+    h.clock = h.make_clock()
+    loop = lib.Loop(clock=h.clock)
     seen = Observed()
     threads_before = {t for t in threading.enumerate()}
     with warnings.catch_warnings(record=True) as caught:

@@ -123,6 +123,8 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 kinds += ["acquire", "acquire", "release"]
             if self.barriers:
                 kinds.append("barrier")
+            if self.timeouts:
+                kinds.append("advance")
             kind = data.draw(st.sampled_from(kinds))
             action: tuple[Any, ...]
             if kind == "checkpoint":
@@ -156,6 +158,8 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 action = (kind, data.draw(st.integers(0, len(self.semaphores) - 1)))
             elif kind == "barrier":
                 action = ("barrier", data.draw(st.integers(0, len(self.barriers) - 1)))
+            elif kind == "advance":  # time passes in the middle of a round (testing/advance)
+                action = ("advance", data.draw(st.sampled_from([1, 2])))
             else:
                 action = ("open", data.draw(st.integers(0, self.threads - 1)))
             script.append(action)
@@ -179,7 +183,8 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             """Semaphores, barriers and timeouts where they meet: contention, groups, deadlines while waiting."""
             host = self.scripts[data.draw(st.sampled_from(self.reachable()))]
             how = data.draw(st.sampled_from(["gather", "gather", "spawn"]))
-            pause = st.sampled_from([("checkpoint",), ("sleep", 1), ("sleep", 2)])
+            # ("advance", 2): the coroutine is busy for 2 s, so deadlines pass in the middle of a round
+            pause = st.sampled_from([("checkpoint",), ("sleep", 1), ("sleep", 2), ("advance", 2)])
             if motif == "lock":  # contention: first come, first served, hand-over (sync/limit, sync/fifo)
                 s = self._semaphore(data)
                 # the first user sometimes fails right after its release: the permit is then on its way to the next

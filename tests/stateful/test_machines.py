@@ -30,7 +30,7 @@ MODEL_RULES = (
     "sync/limit", "sync/fifo", "sync/abandon", "sync/no-leak", "sync/available",
     "barrier/release", "barrier/index", "barrier/cyclic", "barrier/abandon",
     "timeout/result", "timeout/seconds", "timeout/stops", "timeout/no-leftovers", "timeout/caught", "timeout/shared",
-    "timeout/errors", "timeout/nested", "misuse/started-elsewhere",
+    "timeout/errors", "timeout/nested", "misuse/started-elsewhere", "timeout/discarded", "testing/advance",
 )
 
 

@@ -59,6 +59,8 @@ EXTRA = [
     P(((("timeout", 1, 1),), (("gather", (2, 3)),), (("sleep", 5),), (("sleep", 5),)),
       on_cancel=("propagate", "propagate", "raise", "raise")),
     P(((("timeout", 1, 1),), (("timeout", 2, 5),), (("sleep", 10),))),
+    # busy past the deadline: the permit handed to the timed coroutine goes back (timeout/discarded)
+    P(((("timeout", 1, 1),), (("advance", 5), ("acquire", 0))), semaphores=(1,)),
 ]
 
 
@@ -79,7 +81,8 @@ def test_the_checked_programs_reach_every_rule_of_the_model() -> None:
 
 @pytest.mark.spec("threads/cancel", "threads/cleanup-error", "event/clear", "time/order", "cancel/swallowed",
                   "cancel/yield-after", "cancel/other-error", "time/durations", "sync/abandon", "timeout/shared",
-                  "timeout/errors", "timeout/nested", "misuse/started-elsewhere")
+                  "timeout/errors", "timeout/nested", "misuse/started-elsewhere", "timeout/discarded",
+                  "testing/advance")
 @pytest.mark.parametrize("mode", [None, False, True])
 @pytest.mark.parametrize("program", EXTRA, ids=[f"extra{i}" for i in range(len(EXTRA))])
 def test_the_extra_programs_behave_as_the_model_says(program: object, mode: bool | None) -> None:
