@@ -17,7 +17,7 @@ from collections.abc import Generator
 from types import GeneratorType
 from typing import Any, Literal, TypeVar
 
-from ._scope import WRAPPERS, Scope
+from ._scope import WRAPPERS, Scope, claim
 
 __all__ = ["copy", "isolate"]
 
@@ -27,6 +27,7 @@ _T = TypeVar("_T")
 
 def _isolated(scope: Scope) -> Generator[Any, Any, tuple[Any, bool]]:
     yield scope  # the loop checks the coroutine and opens the scope; an isolate always owns its coroutine
+    claim(scope)  # spec: isolate/new-coroutine — and nobody started it since
     result = yield from scope.coro
     loop = scope.loop
     assert loop is not None

@@ -135,6 +135,23 @@ def open_scope(loop: Loop, gen: _Gen, scope: Scope) -> None:
     loop._ready.append((gen, mode))
 
 
+def claim(scope: Scope) -> str:
+    """How the root runs its coroutine, on the turn it starts it: between the scope opening and this turn another
+    coroutine may have started it (or another root may run it), and a generator must have one driver. A timeout then
+    only bounds the wait (spec: ``timeout/shared``); an isolate raises (spec: ``isolate/new-coroutine``)."""
+    loop: Any = scope.loop  # set when the scope opened
+    coro = scope.coro
+    what = f"cannot run tinyio.{scope.kind}(coro, ...)"
+    if coro in loop._alive or coro in loop._results:
+        if scope.kind == "isolate":
+            raise RuntimeError(f"{what}: the coroutine was already started; isolate must start it itself")
+        return JOIN
+    problem = _misuse.unusable(loop, coro, what)
+    if problem is not None:
+        raise problem
+    return OWN
+
+
 def scope_for(loop: Loop, starter: _Gen) -> Scope | None:
     """The scope a coroutine started by ``starter`` belongs to."""
     return loop._scopes.get(starter) or loop._scope_of.get(starter)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any, TypeVar
 
-from . import _misuse
 from ._event import _Park, _seconds
-from ._scope import JOIN, OWN, WRAPPERS, Scope, _Deadline
+from ._scope import OWN, WRAPPERS, Scope, _Deadline, claim
 
 __all__ = ["TimeoutError", "timeout"]
 
@@ -58,24 +57,10 @@ def _watch(scope: Scope, seconds: float) -> Generator[Any, Any, None]:
         raise _Deadline(scope)  # the loop interrupts the scope (tinyio._scope.on_error)
 
 
-def _claim(scope: Scope) -> str:
-    """How to run the coroutine now that it is our turn: between the scope opening and this turn another coroutine
-    may have started it (or another timeout may run it), and a generator must have one driver (spec:
-    ``timeout/shared``)."""
-    loop, coro = scope.loop, scope.coro
-    assert loop is not None
-    if coro in loop._alive or coro in loop._results:
-        return JOIN
-    problem = _misuse.unusable(loop, coro, "cannot run tinyio.timeout(coro, ...)")
-    if problem is not None:
-        raise problem
-    return OWN
-
-
 def _timed(scope: Scope) -> Generator[Any, Any, tuple[Any, bool]]:
     mode = yield scope
     if mode is OWN:
-        mode = _claim(scope)
+        mode = claim(scope)  # spec: timeout/shared — unless someone started it since the scope opened
     try:
         if mode is OWN:
             result = yield from scope.coro  # spec: timeout/stops — a throw at us lands at coro's current yield

@@ -79,3 +79,32 @@ def test_every_error_raised_while_a_timeout_stops_coroutines_reaches_the_group()
     with pytest.raises(BaseExceptionGroup) as caught:
         tinyio.Loop(clock=tinyio.testing.VirtualClock()).run(main(), exception_group=None)
     assert [str(e) for e in caught.value.exceptions] == ["b", "a"]  # newest first, as cancel/order says
+
+
+@pytest.mark.spec("isolate/new-coroutine")
+def test_a_coroutine_started_elsewhere_before_isolate_runs_it_is_refused_not_driven_twice() -> None:
+    # The race of the timeout test above, for isolate: it returned (None, True) although the coroutine returned.
+    steps = []
+
+    def child() -> tinyio.Coro[str]:
+        for i in range(3):
+            steps.append(i)
+            steps.append((yield))
+        return "child"
+
+    def isolated(c: tinyio.Coro[str]) -> tinyio.Coro[object]:
+        return (yield tinyio.isolate(c))
+
+    def starter(c: tinyio.Coro[str]) -> tinyio.Coro[str]:
+        yield  # the isolate opens its scope now
+        yield {c}
+        return (yield c)
+
+    def main() -> tinyio.Coro[list[object]]:
+        c = child()
+        return (yield [isolated(c), starter(c)])
+
+    (error, ok), result = tinyio.Loop().run(main())
+    assert ok is False and isinstance(error, RuntimeError) and "already started" in str(error)
+    assert result == "child"
+    assert steps == [0, None, 1, None, 2, None]
