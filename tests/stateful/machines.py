@@ -32,6 +32,7 @@ ON_CANCEL = st.sampled_from(["propagate"] * 6 + ["raise", "return", "yield", "sw
 ON_TIMEOUT = st.sampled_from(["propagate", "propagate", "return", "cleanup"])
 DEADLINE = st.sampled_from([0, 1, 1, 2, 3, 0.5, -1, math.inf])
 MAX_SYNC = 2  # semaphores, and barriers, per program
+MAX_SYNC_COROUTINES = 4  # coroutines the sync motifs may add on top of MAX_COROUTINES
 MODES = st.sampled_from([None, False, True])
 
 
@@ -48,6 +49,7 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             self.barriers: list[int] = []
             self.threads = 0
             self.timeouts = 0
+            self.sync_coroutines = 0  # added by sync motifs: they have a budget of their own (MAX_SYNC_COROUTINES)
             self.changes = 0  # actions added since the last run
 
         def reachable(self) -> list[int]:
@@ -87,7 +89,7 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
             if fan_out is not None:  # concurrency from the start: the children run side by side
                 self.scripts[0].append((fan_out, tuple(range(1, first + 1))))
 
-        @precondition(lambda self: len(self.scripts) < MAX_COROUTINES)
+        @precondition(lambda self: len(self.scripts) - self.sync_coroutines < MAX_COROUTINES)
         @rule(on_cancel=ON_CANCEL)
         def add_coroutine(self, on_cancel: str) -> None:
             self.scripts.append([])
@@ -123,8 +125,6 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 kinds += ["acquire", "acquire", "release"]
             if self.barriers:
                 kinds.append("barrier")
-            if self.timeouts:
-                kinds.append("advance")
             kind = data.draw(st.sampled_from(kinds))
             action: tuple[Any, ...]
             if kind == "checkpoint":
@@ -158,8 +158,6 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 action = (kind, data.draw(st.integers(0, len(self.semaphores) - 1)))
             elif kind == "barrier":
                 action = ("barrier", data.draw(st.integers(0, len(self.barriers) - 1)))
-            elif kind == "advance":  # time passes in the middle of a round (testing/advance)
-                action = ("advance", data.draw(st.sampled_from([1, 2])))
             else:
                 action = ("open", data.draw(st.integers(0, self.threads - 1)))
             script.append(action)
@@ -176,11 +174,12 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 self.semaphores.append(data.draw(st.sampled_from([1, 1, 2])))  # mostly a Lock
             return data.draw(st.integers(0, len(self.semaphores) - 1))
 
-        @precondition(lambda self: len(self.scripts) <= MAX_COROUTINES - 4)
+        @precondition(lambda self: self.sync_coroutines < MAX_SYNC_COROUTINES)
         @rule(data=st.data(), motif=st.sampled_from(["lock", "lock", "barrier", "barrier", "timeout", "timeout",
                                                      "timeout-lock", "nested-timeout"]))
         def add_sync_motif(self, data: st.DataObject, motif: str) -> None:
             """Semaphores, barriers and timeouts where they meet: contention, groups, deadlines while waiting."""
+            before = len(self.scripts)
             host = self.scripts[data.draw(st.sampled_from(self.reachable()))]
             how = data.draw(st.sampled_from(["gather", "gather", "spawn"]))
             # ("advance", 2): the coroutine is busy for 2 s, so deadlines pass in the middle of a round
@@ -229,9 +228,10 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 if data.draw(st.booleans()):  # someone outside waits on the background child too: it lives on
                     host.append(("await", child))
                 self.timeouts += 1
+            self.sync_coroutines += len(self.scripts) - before
             self.changes += 2
 
-        @precondition(lambda self: len(self.scripts) <= MAX_COROUTINES - 4)
+        @precondition(lambda self: len(self.scripts) - self.sync_coroutines <= MAX_COROUTINES - 4)
         @rule(data=st.data(), motif=st.sampled_from(["broadcast", "clear", "crash-during-thread", "timer-tie",
                                                      "diamond", "cycle"]))
         def add_motif(self, data: st.DataObject, motif: str) -> None:
