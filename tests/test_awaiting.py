@@ -292,7 +292,7 @@ def test_a_list_subclass_gathers_and_a_frozenset_backgrounds() -> None:
 
 def run_untraced(source: str) -> str:
     """Run ``source`` in a fresh interpreter, outside the coverage tracer (which would make it several times slower)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE")}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("COV_CORE", "COVERAGE_"))}
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(source)], env=env, capture_output=True, text=True, timeout=300
     )

@@ -28,7 +28,7 @@ ID_OR_PATTERN = re.compile(r"\s*([a-z0-9-]+/[a-z0-9*-]+)")
 
 def collect_citations(tmp_path: pathlib.Path) -> dict[str, object]:
     out = tmp_path / "citations.json"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("COV_CORE", "PYTEST_"))}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("COV_CORE", "COVERAGE_", "PYTEST_"))}
     command = [
         sys.executable, "-m", "pytest", "--collect-only", "-q", "-o", "addopts=", "-p", "no:cacheprovider",
         "-p", "no:cov", f"--spec-citations={out}", str(ROOT / "tests"),

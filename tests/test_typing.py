@@ -12,7 +12,7 @@ from _rules import ROOT
 
 
 def test_mypy_strict_is_clean() -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE")}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("COV_CORE", "COVERAGE_"))}
     command = [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "tinyio"]
     proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
