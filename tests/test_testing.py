@@ -213,7 +213,9 @@ def test_deadlock_is_reported_and_everything_is_cancelled() -> None:
 
 
 @pytest.mark.spec("testing/deadlock", "event/thread-safe")
-def test_deadlock_after_tolerates_a_foreign_thread_setting_the_event() -> None:
+@pytest.mark.parametrize("deadlock_after", [None, 60.0])  # 60 s: a safety net; the event is set long before
+@pytest.mark.parametrize("where", ["main thread", "another thread"])
+def test_deadlock_after_tolerates_a_foreign_thread_setting_the_event(deadlock_after: float | None, where: str) -> None:
     event = tinyio.Event()
     waiting = threading.Event()
 
@@ -229,9 +231,20 @@ def test_deadlock_after_tolerates_a_foreign_thread_setting_the_event() -> None:
     def main() -> tinyio.Coro[bool]:
         return (yield event.wait())
 
+    results: list[bool] = []
+
+    def run() -> None:
+        results.append(tinyio.Loop(clock=Signalling(deadlock_after=deadlock_after)).run(main()))
+
     helper = threading.Thread(target=setter)
     helper.start()
     try:
-        assert tinyio.Loop(clock=Signalling(deadlock_after=None)).run(main()) is True
+        if where == "main thread":
+            run()
+        else:  # a loop outside the main thread waits without looking for Ctrl-C (only the main thread gets signals)
+            loop_thread = threading.Thread(target=run)
+            loop_thread.start()
+            loop_thread.join()
     finally:
         helper.join()
+    assert results == [True]

@@ -337,3 +337,73 @@ def test_run_in_thread_with_a_non_callable_raises_type_error_at_call_time(fn: An
     with pytest.raises(TypeError, match="callable"):
         tinyio.run_in_thread(fn)
 
+
+
+@spec("threads/error", "inv/reusable")
+@pytest.mark.internals
+def test_a_thread_the_os_refuses_to_start_raises_at_the_callers_yield(monkeypatch: pytest.MonkeyPatch) -> None:
+    # When the OS cannot start another thread ("can't start new thread"), the error reaches the coroutine that asked,
+    # where it can be caught; the function never runs, and the loop carries on and later starts threads again.
+    called: list[str] = []
+    start = threading.Thread.start
+
+    def refuse(thread: threading.Thread) -> None:
+        if thread.name == "tinyio worker":
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    def main():
+        try:
+            yield tinyio.run_in_thread(called.append, "refused call")
+        except RuntimeError as error:
+            outcome = str(error)
+        monkeypatch.setattr(threading.Thread, "start", start)
+        yield tinyio.run_in_thread(called.append, "later call")
+        return outcome
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    loop = tinyio.Loop()
+    assert loop.run(main()) == "can't start new thread"
+    assert called == ["later call"]
+    assert loop.run(tinyio.run_in_thread(lambda: "reusable")) == "reusable"
+
+
+class _LateCancellingLock:
+    """A call's lock whose ``nth`` acquisition first receives a real CancelledError, as if the loop's cancellation
+    landed at that very bytecode: after the function has returned, while the worker marks the call done."""
+
+    def __init__(self, call: Any, nth: int) -> None:
+        self.real = threading.Lock()
+        self.call = call
+        self.nth = nth
+        self.entries = 0
+
+    def __enter__(self) -> None:
+        self.entries += 1
+        if self.entries == self.nth:
+            self.call._cancelled = True  # what cancel() records before it delivers
+            _thread._set_async_exc(threading.get_ident(), tinyio.CancelledError)
+            for _ in range(100):  # it is raised at the first eval-breaker check
+                pass
+        self.real.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.real.release()
+
+
+@spec("threads/no-late-cancel")
+@pytest.mark.internals
+def test_a_cancellation_landing_after_the_function_returned_is_absorbed(thread_crashes: list[Any]) -> None:
+    # Entry 1 is _call marking the call running; entry 2 is execute marking it done, after fn has returned "done".
+    def fn() -> str:
+        return "done"
+
+    call = _thread._ThreadCall(fn, (), {})
+    lock = _LateCancellingLock(call, nth=2)
+    call._lock = lock
+    inbox = run_call_in_a_worker(call)
+    assert list(inbox) == [(call, None)]
+    assert (call.ok, call.value) == (True, "done")  # fn's outcome reaches the loop, not the late CancelledError
+    assert lock.entries == 3  # the interrupted attempt to mark it done was repeated
+    assert call.cancel() is False  # done: nothing more is delivered
+    assert thread_crashes == []  # the worker went on serving, and stopped, without a stray CancelledError

@@ -339,6 +339,25 @@ def test_bools_and_non_numbers_raise_type_error_at_call_time(bad: Any) -> None:
             tinyio.Event().wait(bad)
 
 
+class _NoFloat:
+    """Claims to be a number (it has ``__float__``) but cannot be converted, like a numpy array of several values."""
+
+    def __init__(self, error: type[Exception]) -> None:
+        self.error = error
+
+    def __float__(self) -> float:
+        raise self.error("only size-1 arrays can be converted")
+
+
+@spec("time/durations")
+@pytest.mark.parametrize("error", [TypeError, ValueError])
+def test_a_value_whose_float_conversion_fails_raises_type_error_at_call_time(error: type[Exception]) -> None:
+    with pytest.raises(TypeError, match=r"must be a number of seconds \(int or float\), got _NoFloat"):
+        tinyio.sleep(_NoFloat(error))
+    with pytest.raises(TypeError, match="got _NoFloat"):
+        tinyio.Event().wait(_NoFloat(error))
+
+
 @spec("time/huge")
 @pytest.mark.parametrize("duration", [1e12, 1e300, 2**100])
 def test_huge_durations_do_not_overflow(duration: float) -> None:

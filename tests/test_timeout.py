@@ -271,6 +271,37 @@ def test_loop_state_is_clean_after_many_timeouts() -> None:
     assert loop.run(tinyio.timeout(sleeper(0, [], "again"), 1)) == ("again", True)
 
 
+@pytest.mark.internals
+@pytest.mark.spec("timeout/stops", "sched/cost")
+def test_a_timed_coroutine_starting_many_children_keeps_a_bounded_record() -> None:
+    # A timed coroutine that runs for long starts thousands of short children, one after another, and one that never
+    # ends. The timeout's record of what it started forgets the finished ones (amortised O(1) per start), yet the
+    # deadline still stops the one that is still running.
+    loop = virtual()
+    done: list[int] = []
+    sizes: list[int] = []
+    log: list[Any] = []
+
+    def child(i: int) -> Coro:
+        yield
+        done.append(i)
+
+    def timed() -> Coro:
+        yield {sleeper(1000, log, "forever")}
+        for i in range(2000):
+            yield child(i) if i % 2 else [child(i)]
+            sizes.extend(len(scope.members) for scope in loop._scopes.values())
+        yield tinyio.sleep(1000)
+
+    def main() -> Coro:
+        return (yield tinyio.timeout(timed(), 10))
+
+    assert loop.run(main()) == (None, False)
+    assert done == list(range(2000))
+    assert log == [("forever", "CancelledError")]
+    assert max(sizes) <= 2 * 64 + 2  # never more than the running members and the slack before the next compaction
+
+
 # ---------------------------------------------------------------------------------------------- no-leftovers
 @pytest.mark.spec("timeout/no-leftovers")
 def test_early_return_does_not_wait_for_the_deadline() -> None:
