@@ -73,7 +73,13 @@ class BlockedSignal:
 
     def wait(self, wake: threading.Event, timeout: float | None, threads_running: int) -> None:
         self.blocked.set()
-        wake.wait(timeout)
+        # In slices, like the real clock (errors/interrupt): a Ctrl-C sent the moment `blocked` opens may land just
+        # before the wait begins, and would then go unnoticed by a single long wait (a test sending one would hang).
+        deadline = None if timeout is None else self._monotonic() + timeout
+        while True:
+            part = 0.1 if deadline is None else min(0.1, deadline - self._monotonic())
+            if part <= 0 or wake.wait(part):
+                return
 
 
 def record(trace: list[Any], name: str, steps: int = 1, result: Any = None) -> Generator[Any, Any, Any]:

@@ -530,6 +530,33 @@ def test_thread_is_cancelled_and_not_waited_for() -> None:
     assert outcome == ["thread cancelled"]
 
 
+@pytest.mark.spec("timeout/threads", "threads/joined")
+def test_run_still_waits_for_a_thread_that_carries_on_after_the_timeout() -> None:
+    # The thread catches the timeout's CancelledError and carries on until the main coroutine, after the timeout has
+    # returned, lets it finish: run returns only after the thread has (the traceable twin of the test below).
+    cancelled, gate = threading.Event(), threading.Event()
+    log: list[str] = []
+
+    def carries_on() -> None:
+        try:
+            while True:
+                gate.wait(0.001)  # back in Python code every millisecond: the cancellation lands promptly
+        except tinyio.CancelledError:
+            cancelled.set()
+        gate.wait()
+        log.append("thread finished")
+
+    def main() -> Coro:
+        got = yield tinyio.timeout(tinyio.run_in_thread(carries_on), 0.01)
+        yield tinyio.run_in_thread(cancelled.wait)
+        log.append("timeout returned")
+        gate.set()
+        return got
+
+    assert tinyio.Loop().run(main()) == (None, False)
+    assert log == ["timeout returned", "thread finished"]
+
+
 @pytest.mark.untraceable  # the thread is cancelled while blocked in C; only Python code can unblock it
 @pytest.mark.spec("timeout/threads", "threads/joined")
 def test_run_still_waits_for_a_thread_blocked_in_c() -> None:
