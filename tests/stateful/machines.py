@@ -82,6 +82,8 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
 
         @initialize(first=st.integers(1, 4), fan_out=st.sampled_from(["gather", "gather", "spawn", None]))
         def some_children(self, first: int, fan_out: str | None) -> None:
+            # Timeouts and threads are not mixed (see above): half the examples may have timeouts, half threads.
+            self.timeouts_allowed = first % 2 == 0
             for _ in range(first):
                 self.scripts.append([])
                 self.on_cancel.append("propagate")
@@ -115,11 +117,11 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 return
             kinds = ["checkpoint", "checkpoint", "await", "await", "gather", "gather", "spawn", "sleep", "sleep",
                      "wait", "wait", "set", "set", "clear", "raise"]
-            if self.threads < MAX_THREADS and not self.timeouts:
+            if self.threads < MAX_THREADS and not self.timeouts_allowed:
                 kinds.append("thread")
             if self.threads:
                 kinds.append("open")
-            if not self.threads:
+            if self.timeouts_allowed:
                 kinds.append("timeout")
             if self.semaphores:
                 kinds += ["acquire", "acquire", "release"]
@@ -180,6 +182,8 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
         def add_sync_motif(self, data: st.DataObject, motif: str) -> None:
             """Semaphores, barriers and timeouts where they meet: contention, groups, deadlines while waiting."""
             before = len(self.scripts)
+            if "timeout" in motif and not self.timeouts_allowed:  # an example with threads: no timeouts
+                motif = "lock"
             host = self.scripts[data.draw(st.sampled_from(self.reachable()))]
             how = data.draw(st.sampled_from(["gather", "gather", "spawn"]))
             # ("advance", 2): the coroutine is busy for 2 s, so deadlines pass in the middle of a round
@@ -247,7 +251,7 @@ def program_machine(lib: types.ModuleType, name: str = "ProgramMachine") -> type
                 host.append((how, (*waiters, setter)))
             elif motif == "clear":  # set, clear, wait (event/clear)
                 host.extend([("set", event), ("clear", event), ("wait", event, data.draw(st.sampled_from([0, 1])))])
-            elif motif == "crash-during-thread" and not self.timeouts:  # a failure while a thread runs (threads/*)
+            elif motif == "crash-during-thread" and not self.timeouts_allowed:  # a failure while a thread runs (threads/*)
                 thread = self.threads
                 self.threads += 1
                 runner = self._new_child([("thread", thread, data.draw(st.booleans()), data.draw(st.booleans()))])
