@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
 from _rules import RULE_ID, known_rules  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A shell without job control starts a background job with SIGINT ignored, and Python then keeps it ignored; the
+    # Ctrl-C tests (errors/interrupt, reliability/*) need the handler an interactive start installs. So does a run of
+    # the suite from such a job (`bash .ci/run &`), and the conformance kit's child inherits what we set here.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,7 +56,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 problems.append(f"{item.nodeid}: cites {rule!r}, which is not a `.. rule::` in spec/")
             else:
                 cited.setdefault(rule, []).append(item.nodeid)
-    _untraceable_without_coverage(config, items)
     path = config.getoption("--spec-citations")
     if path:
         with open(path, "w", encoding="utf-8") as file:
@@ -57,22 +66,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 # ------------------------------------------------------------------------------------------------------ coverage
 # `python -m pytest` measures branch coverage of tinyio/ (addopts in pyproject.toml) and fails below the gate
-# ([tool.coverage.report] fail_under). Two adjustments, both only while pytest-cov measures:
-
-
-def _untraceable_without_coverage(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``untraceable`` run with coverage paused (pytest-cov's ``no_cover``).
-
-    Such a test cancels a thread that is blocked in C code and then needs Python code in another thread to unblock it.
-    On CPython 3.11, while that cancellation is pending, every thread with a tracer installed spins at its next Python
-    function call, so under coverage the test would hang forever (no timeout can fire: its handler is a Python call
-    too). Its lines are left out of the measurement; the test itself still runs and must pass.
-    """
-    if not _measuring(config):
-        return
-    for item in items:
-        if item.get_closest_marker("untraceable") is not None:
-            item.add_marker(pytest.mark.no_cover)
+# ([tool.coverage.report] fail_under). One adjustment, only while pytest-cov measures:
 
 
 def _measuring(config: pytest.Config) -> bool:

@@ -388,7 +388,6 @@ def test_the_bound_holds_across_loops_in_different_threads() -> None:
     assert meter.peak == 2
 
 
-@pytest.mark.untraceable  # the thread is cancelled while blocked in C; only Python code can unblock it
 @pytest.mark.spec("pool/max-threads", "pool/cancel")
 def test_the_place_is_held_until_the_cancelled_function_has_ended() -> None:
     # Loop A crashes while its pool call is stuck in C code (it cannot see CancelledError yet). Loop B, in another

@@ -20,9 +20,6 @@ SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
 RULE = re.compile(r"^(?P<indent>)\.\.\s+rule::\s+(?P<id>\S+)\s*$")
 CODE = re.compile(r"^(?P<indent>\s*)\.\.\s+(?:code-block|code|sourcecode)::\s+python3?\s*$")
 OPTION = re.compile(r"^\s*:[\w-]+:")
-# Examples that cancel a thread blocked in C code and then unblock it from Python code: they cannot run under a tracer
-# on CPython 3.11 (see the ``untraceable`` marker in pyproject.toml).
-UNTRACEABLE = {"timeout/threads"}
 
 
 def _indent(line: str) -> int:
@@ -68,7 +65,7 @@ def _cases() -> list[object]:
         for rule_id, code in examples(path.read_text(encoding="utf-8")):
             counts[rule_id] = counts.get(rule_id, 0) + 1
             case_id = rule_id if counts[rule_id] == 1 else f"{rule_id}#{counts[rule_id]}"
-            marks = [pytest.mark.spec(rule_id), *([pytest.mark.untraceable] if rule_id in UNTRACEABLE else [])]
+            marks = [pytest.mark.spec(rule_id)]
             cases.append(pytest.param(code, rule_id, marks=marks, id=case_id))
     return cases
 

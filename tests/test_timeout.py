@@ -557,7 +557,6 @@ def test_run_still_waits_for_a_thread_that_carries_on_after_the_timeout() -> Non
     assert log == ["timeout returned", "thread finished"]
 
 
-@pytest.mark.untraceable  # the thread is cancelled while blocked in C; only Python code can unblock it
 @pytest.mark.spec("timeout/threads", "threads/joined")
 def test_run_still_waits_for_a_thread_blocked_in_c() -> None:
     gate = threading.Event()
