@@ -22,6 +22,8 @@ import tinyio
 
 DEEP = os.environ.get("TINYIO_DEEP", "") not in ("", "0")
 PER_COROUTINE, TOTAL = (3, 5) if DEEP else (2, 4)
+# The deep runs take many minutes each, past pytest-timeout's 300 s (pyproject.toml); CI keeps the 300 s.
+LONG = pytest.mark.timeout(4 * 3600 if DEEP else 300)
 
 MAIN = [("checkpoint",), ("await", 1), ("gather", (1, 2)), ("gather", (1, 1, 2)), ("spawn", (1, 2)), ("set", 0),
         ("raise",)]
@@ -90,6 +92,7 @@ def sync_programs() -> Iterator[tuple[tuple[tuple[Any, ...], ...], ...]]:
                 yield raw
 
 
+@LONG
 @pytest.mark.spec(
     "sync/limit", "sync/fifo", "sync/abandon", "sync/no-leak", "sync/available", "barrier/release", "barrier/index",
     "barrier/cyclic", "barrier/abandon", "timeout/result", "timeout/seconds", "timeout/stops", "timeout/caught",
@@ -107,6 +110,7 @@ def test_every_small_program_with_locks_barriers_and_timeouts_behaves_as_the_mod
     assert count >= (50_000 if DEEP else 2_000)
 
 
+@LONG
 @pytest.mark.spec(
     "sched/fifo", "sched/checkpoint", "sched/rounds", "sched/run-until-all", "await/start", "await/shared",
     "await/finished", "gather/order", "gather/start", "gather/duplicates", "background/start", "errors/crash",

@@ -39,6 +39,7 @@ def _profile() -> settings:
     return settings.get_profile("tinyio-deep" if deep else "tinyio-ci")
 
 
+@pytest.mark.timeout(4 * 3600 if os.environ.get("TINYIO_DEEP", "") not in ("", "0") else 300)  # deep: a long run
 @pytest.mark.spec(*MODEL_RULES)
 def test_random_programs_behave_as_the_model_says() -> None:
     run_state_machine_as_test(program_machine(tinyio), settings=_profile())
