@@ -946,9 +946,9 @@ class Model:
                 break
             chain.append(waiter)
             node = waiter
-        # A timeout among the waiters adds the frame of its wrapper, not of the coroutine it runs (so that one is
-        # missing from the traceback); as the origin, the error passes through the coroutine's own frame.
-        shown = [self.shown(n) if n is origin else n.id if n.kind == "user" else None for n in reversed(chain)]
+        # A timeout among the waiters adds the frame of the coroutine it runs; as the origin, the error passes through
+        # that coroutine's own frame anyway.
+        shown = [self.shown(n) for n in reversed(chain)]
         return tuple(i for i in shown if i is not None)
 
     def cancel(self, node: _Node) -> None:

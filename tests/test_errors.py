@@ -580,3 +580,23 @@ def test_an_error_thrown_after_the_crash_does_not_restart_anything() -> None:
         with pytest.raises(ValueError):
             tinyio.Loop().run(main())
     assert started == []
+
+
+@pytest.mark.spec("errors/traceback", "timeout/result")
+def test_a_coroutine_run_by_a_timeout_shows_its_own_frame_among_the_waiters() -> None:
+    import traceback
+
+    def failing_child():
+        yield
+        raise ValueError("deep")
+
+    def timed_parent():
+        yield failing_child()
+
+    def main():
+        yield tinyio.timeout(timed_parent(), 10)
+
+    with pytest.raises(ValueError) as caught:
+        tinyio.Loop().run(main())
+    names = [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)]
+    assert names[-3:] == ["main", "timed_parent", "failing_child"]

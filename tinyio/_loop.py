@@ -532,7 +532,7 @@ class Loop:
             waiter = waiters[0] if type(waiters) is list else waiters
             if type(waiter) is _Gather:
                 waiter = waiter.waiter
-            frame = waiter.gi_frame
+            frame = _misuse.shown(waiter).gi_frame  # a timeout/isolate wrapper: the coroutine it runs
             if waiter in seen or frame is None:
                 break
             seen.add(waiter)
