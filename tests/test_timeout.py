@@ -751,3 +751,23 @@ def test_warnings_name_the_users_coroutine_not_the_wrapper(wrap: str) -> None:
         with pytest.raises(ValueError, match="crash"):
             virtual().run(main())
     assert all(warning.filename == __file__ for warning in caught)
+
+
+@pytest.mark.spec("timeout/stops", "misuse/started-elsewhere")
+def test_awaiting_a_coroutine_a_timeout_stopped_says_so() -> None:
+    def slow():
+        yield tinyio.sleep(10)
+        return "late"
+
+    def main():
+        coro = slow()
+        result = yield tinyio.timeout(coro, 1)
+        try:
+            yield coro
+        except RuntimeError as error:
+            return result, str(error)
+        return result, None
+
+    result, message = virtual().run(main())
+    assert result == (None, False)
+    assert message is not None and "a timeout or an isolate stopped it" in message

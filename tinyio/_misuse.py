@@ -134,7 +134,8 @@ def unusable(loop: Loop, coro: object, what: str = "Loop.run needs a coroutine (
                 )
     if finished(gen):  # spec: misuse/started-elsewhere
         return RuntimeError(
-            f"{what}: {describe(coro)} has already finished outside this run; call its function for a new one"
+            f"{what}: {describe(coro)} has already finished without a result this run knows of (it ran elsewhere, "
+            "or a timeout or an isolate stopped it); call its function for a new one"
         )
     if gen.gi_suspended:
         return RuntimeError(  # spec: misuse/started-elsewhere
