@@ -381,16 +381,22 @@ def _failed_while_stopping(loop: Loop, where: _Gen, aftermath: list[BaseExceptio
     for error in aftermath:
         if not isinstance(error, CancelledError):
             scope = _isolating(loop, where)
-            if scope is None or not _contain(loop, scope, None, error):
-                # spec: errors/group — the others are errors of the crash too, not lost
-                loop._aftermath.extend(e for e in aftermath if e is not error and not isinstance(e, CancelledError))
+            others = [e for e in aftermath if e is not error and not isinstance(e, CancelledError)]
+            if scope is None or not _contain(loop, scope, None, error, others):
+                loop._aftermath.extend(others)  # spec: errors/group — the others are errors of the crash too, not lost
                 loop._crash(None, error)
             return True
     return False
 
 
-def _contain(loop: Loop, scope: Scope, failed: _Gen | None, error: BaseException) -> bool:
-    """Stop everything of an isolate scope after ``failed`` raised ``error`` (spec: ``isolate/contains``)."""
+def _contain(
+    loop: Loop, scope: Scope, failed: _Gen | None, error: BaseException, earlier: list[BaseException] | None = None
+) -> bool:
+    """Stop everything of an isolate scope after ``failed`` raised ``error`` (spec: ``isolate/contains``).
+
+    ``earlier``: other errors raised along with ``error`` (while a timeout inside stopped coroutines); they join the
+    isolate's outcome like errors raised while it stops its own (spec: ``isolate/group``).
+    """
     root: _Gen = scope.root  # type: ignore[assignment]
     tree = _tree(loop, scope)
     if failed is not None and failed is not root:
@@ -404,7 +410,7 @@ def _contain(loop: Loop, scope: Scope, failed: _Gen | None, error: BaseException
             nested.done.set()
     keep = _shared(loop, tree, root)
     doomed = _newest_first(tree, keep)
-    aftermath: list[BaseException] = []
+    aftermath: list[BaseException] = list(earlier or ())
     queued = _stop(loop, doomed, aftermath)
     if failed is not root and not _detach(loop, root):
         queued = True

@@ -108,3 +108,29 @@ def test_a_coroutine_started_elsewhere_before_isolate_runs_it_is_refused_not_dri
     assert ok is False and isinstance(error, RuntimeError) and "already started" in str(error)
     assert result == "child"
     assert steps == [0, None, 1, None, 2, None]
+
+
+@pytest.mark.spec("isolate/group", "timeout/errors")
+def test_every_error_raised_while_a_timeout_inside_an_isolate_stops_coroutines_reaches_its_outcome() -> None:
+    # Noticed next to the one above: with an isolate around the timeout, the second clean-up error was dropped.
+    def bad(name: str) -> tinyio.Coro[None]:
+        try:
+            yield tinyio.sleep(10)
+        except tinyio.CancelledError:
+            raise ValueError(name) from None
+
+    def timed() -> tinyio.Coro[None]:
+        yield [bad("a"), bad("b")]
+
+    def job() -> tinyio.Coro[None]:
+        yield tinyio.timeout(timed(), 1)
+
+    def main(mode: bool | None) -> tinyio.Coro[object]:
+        return (yield tinyio.isolate(job(), exception_group=mode))
+
+    for mode in (None, True):
+        error, ok = tinyio.Loop(clock=tinyio.testing.VirtualClock()).run(main(mode))
+        assert ok is False and isinstance(error, BaseExceptionGroup)
+        assert [str(e) for e in error.exceptions if isinstance(e, ValueError)] == ["b", "a"]
+    error, ok = tinyio.Loop(clock=tinyio.testing.VirtualClock()).run(main(False))
+    assert ok is False and str(error) == "b"
