@@ -61,20 +61,25 @@ def test_a_coroutine_started_elsewhere_before_the_timeout_runs_it_is_joined_not_
     assert steps == [0, None, 1, None, 2, None]
 
 
+def _cleans_up_badly(name: str) -> tinyio.Coro[None]:
+    try:
+        yield tinyio.sleep(10)
+    except tinyio.CancelledError:
+        raise ValueError(name) from None
+
+
+def _timeout_around_two_bad_clean_ups() -> tinyio.Coro[None]:
+    def timed() -> tinyio.Coro[None]:
+        yield [_cleans_up_badly("a"), _cleans_up_badly("b")]
+
+    yield tinyio.timeout(timed(), 1)
+
+
 @pytest.mark.spec("timeout/errors", "errors/group")
 def test_every_error_raised_while_a_timeout_stops_coroutines_reaches_the_group() -> None:
     # Found while modelling timeouts: the first clean-up error crashed the loop and the second one was dropped.
-    def bad(name: str) -> tinyio.Coro[None]:
-        try:
-            yield tinyio.sleep(10)
-        except tinyio.CancelledError:
-            raise ValueError(name) from None
-
-    def timed() -> tinyio.Coro[None]:
-        yield [bad("a"), bad("b")]
-
     def main() -> tinyio.Coro[None]:
-        yield tinyio.timeout(timed(), 1)
+        yield from _timeout_around_two_bad_clean_ups()
 
     with pytest.raises(BaseExceptionGroup) as caught:
         tinyio.Loop(clock=tinyio.testing.VirtualClock()).run(main(), exception_group=None)
@@ -113,20 +118,8 @@ def test_a_coroutine_started_elsewhere_before_isolate_runs_it_is_refused_not_dri
 @pytest.mark.spec("isolate/group", "timeout/errors")
 def test_every_error_raised_while_a_timeout_inside_an_isolate_stops_coroutines_reaches_its_outcome() -> None:
     # Noticed next to the one above: with an isolate around the timeout, the second clean-up error was dropped.
-    def bad(name: str) -> tinyio.Coro[None]:
-        try:
-            yield tinyio.sleep(10)
-        except tinyio.CancelledError:
-            raise ValueError(name) from None
-
-    def timed() -> tinyio.Coro[None]:
-        yield [bad("a"), bad("b")]
-
-    def job() -> tinyio.Coro[None]:
-        yield tinyio.timeout(timed(), 1)
-
     def main(mode: bool | None) -> tinyio.Coro[object]:
-        return (yield tinyio.isolate(job(), exception_group=mode))
+        return (yield tinyio.isolate(_timeout_around_two_bad_clean_ups(), exception_group=mode))
 
     for mode in (None, True):
         error, ok = tinyio.Loop(clock=tinyio.testing.VirtualClock()).run(main(mode))
