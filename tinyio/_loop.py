@@ -242,24 +242,24 @@ class Loop:
         waiters = self._alive.pop(gen)
         waiting_on = self._waiting_on
         waiting_on.pop(gen, None)
-        if type(waiters) is _GeneratorType:
+        if type(waiters) is _GeneratorType:  # one waiter, the common case
             if waiting_on.get(waiters) is gen:  # it waits on nothing now: it is in the queue, with the result
                 del waiting_on[waiters]
             if _getrefcount(gen) > _LOOP_ONLY:  # spec: await/finished — kept while someone else can yield it again
                 self._results[gen] = result
-        elif waiters is not None or _getrefcount(gen) > _LOOP_ONLY:  # a gather needs it; see await/finished
-            self._results[gen] = result
-        if waiters is None:
-            return
-        if type(waiters) is _GeneratorType:
             if not waiters.gi_suspended:  # see _note_closed
                 self._note_closed(waiters)
             self._ready.append((waiters, result))
-        elif type(waiters) is list:
-            for waiter in waiters:
-                self._notify(waiter, result, gen)
+        elif waiters is None:  # started in the background
+            if _getrefcount(gen) > _LOOP_ONLY:  # spec: await/finished
+                self._results[gen] = result
         else:
-            self._notify(waiters, result, gen)
+            self._results[gen] = result  # a gather assembles its result from _results (see _notify)
+            if type(waiters) is list:
+                for waiter in waiters:
+                    self._notify(waiter, result, gen)
+            else:
+                self._notify(waiters, result, gen)
 
     def _notify(self, waiter: _Gen | _Gather, result: Any, finished: _Gen) -> None:
         if type(waiter) is _Gather:
@@ -394,10 +394,9 @@ class Loop:
             return self._woken(park, True)
         if timeout is not None and timeout <= 0:  # spec: time/durations — no wait: False after a checkpoint
             return self._woken(park, False)
-        self._waiting_on[gen] = park
         if event is not None and not event._register(park):  # set by another thread in between
-            del self._waiting_on[gen]
             return self._woken(park, True)
+        self._waiting_on[gen] = park
         if timeout is not None:  # spec: time/timers — None (or inf) parks until woken or cancelled
             park.timed = True
             heapq.heappush(self._timers, (self._clock.now() + timeout, next(self._seq), park))
@@ -405,14 +404,13 @@ class Loop:
     def _woken(self, park: _Park, value: bool) -> None:
         gen: Any = park.gen
         if park.stand_in:  # the sleep()/wait() coroutine would take one more turn to return its value: take it
-            park.stand_in = RETURNING
-            self._waiting_on[gen] = park
+            park.stand_in = RETURNING  # (its waiter stays in _waiting_on until that turn)
             self._ready.append((park, value if park.event is not None else None))
         else:
             self._ready.append((gen, value))
 
     def _take_turn(self, park: _Park, value: Any) -> object:
-        """A turn of a sleep()/wait() coroutine that the loop did not run (spec: ``sched/cost``); see ``_await``."""
+        """A turn of a sleep()/wait() coroutine that the loop did not run (spec: ``sched/stand-in``); see ``_await``."""
         gen: Any = park.gen
         if self._waiting_on.get(gen) is park:  # else a timeout or an isolate stopped the waiter meanwhile
             if park.stand_in == STARTING:  # the turn in which the coroutine would have started: it parks
@@ -434,9 +432,12 @@ class Loop:
 
     def _unpark(self, park: _Park, value: bool) -> None:
         gen = park.gen
-        if self._waiting_on.get(gen) is not park or park.stand_in == RETURNING:  # type: ignore[arg-type]
+        if not self._waits(park):
             return  # the timer and the event raced, or the loop crashed: the first one won
-        del self._waiting_on[gen]  # type: ignore[arg-type]
+        if park.stand_in:
+            park.stand_in = RETURNING  # before compacting: its heap entry is stale from now on
+        else:
+            del self._waiting_on[gen]  # type: ignore[arg-type]
         if value:
             if park.timed:  # its heap entry is stale now; compact when stale entries outnumber live ones
                 self._stale_timers += 1
@@ -444,27 +445,27 @@ class Loop:
                     self._compact_timers()
         elif park.event is not None:
             park.event._unregister(park)
-        if not park.stand_in and not gen.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
+        if park.stand_in != RETURNING and not gen.gi_suspended:  # type: ignore[union-attr]  # see _note_closed
             self._note_closed(gen)  # type: ignore[arg-type]
         self._woken(park, value)
 
+    def _waits(self, park: _Park) -> bool:
+        """Whether ``park``'s wait is still on: neither ended nor, for a stand-in, over and returning."""
+        return self._waiting_on.get(park.gen) is park and park.stand_in != RETURNING  # type: ignore[arg-type]
+
     def _compact_timers(self) -> None:
         # spec: inv/bounded-timers — stale entries never outnumber live ones (plus a constant)
-        waiting_on = self._waiting_on
-        self._timers = [
-            entry for entry in self._timers
-            if waiting_on.get(entry[2].gen) is entry[2] and entry[2].stand_in != RETURNING  # type: ignore[arg-type]
-        ]
+        self._timers = [entry for entry in self._timers if self._waits(entry[2])]
         heapq.heapify(self._timers)
         self._stale_timers = 0
 
     def _fire_timers(self) -> None:
         # spec: time/order — expired timers fire in deadline order, ties in the order they were set
-        timers, waiting_on = self._timers, self._waiting_on
+        timers = self._timers
         now = self._clock.now()
         while timers and timers[0][0] <= now:
             park = heapq.heappop(timers)[2]
-            if waiting_on.get(park.gen) is park and park.stand_in != RETURNING:  # type: ignore[arg-type]
+            if self._waits(park):
                 self._unpark(park, False)
             else:
                 self._stale_timers -= 1

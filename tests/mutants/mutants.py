@@ -46,9 +46,9 @@ MUTANTS = [
     ),
     Mutant(
         "waiter-resumed-twice", "await/result", "_loop.py",
-        "            self._ready.append((waiters, result))\n        elif type(waiters) is list:",
+        "            self._ready.append((waiters, result))\n        elif waiters is None:",
         "            self._ready.append((waiters, result))\n            self._ready.append((waiters, result))\n"
-        "        elif type(waiters) is list:",
+        "        elif waiters is None:",
     ),
     Mutant(
         "lifo-instead-of-fifo", "sched/fifo", "_loop.py",
@@ -147,9 +147,7 @@ MUTANTS = [
     ),
     Mutant(
         "stand-in-returns-a-turn-early", "sched/stand-in", "_loop.py",
-        "            park.stand_in = RETURNING\n            self._waiting_on[gen] = park\n"
         "            self._ready.append((park, value if park.event is not None else None))",
-        "            park.stand_in = RETURNING\n"
         "            self._ready.append((gen, value if park.event is not None else None))",
     ),
     Mutant(
