@@ -344,7 +344,7 @@ class Loop:
             self._throw(gen, _misuse.bad_yield(out))
 
     def _gather(self, waiter: _Gen, coros: list[_Gen]) -> None:
-        problem = _misuse.bad_elements(self, waiter, coros, True)
+        problem = _misuse.bad_elements(self, waiter, coros)
         if problem is not None:
             return self._throw(waiter, problem)
         children = list(coros)  # spec: gather/snapshot — later changes to the caller's list do not matter
@@ -368,7 +368,7 @@ class Loop:
             ready.append((waiter, [results[child] for child in children]))
 
     def _background(self, waiter: _Gen, coros: set[_Gen] | frozenset[_Gen]) -> None:
-        problem = _misuse.bad_elements(self, waiter, coros, False)
+        problem = _misuse.bad_elements(self, waiter, coros)
         if problem is not None:
             return self._throw(waiter, problem)
         alive, ready = self._alive, self._ready

@@ -152,8 +152,10 @@ def bad_child(loop: Loop, child: _Gen) -> Exception | None:
     return None
 
 
-def bad_elements(loop: Loop, waiter: _Gen, coros: Iterable[object], is_list: bool) -> Exception | None:
-    """Validate every element before anything starts, so a bad one leaves nothing half-done (spec: misuse/element)."""
+def bad_elements(loop: Loop, waiter: _Gen, coros: Iterable[object]) -> Exception | None:
+    """Validate every element of a list (gather) or set (background) before anything starts, so a bad one leaves
+    nothing half-done (spec: misuse/element)."""
+    is_list = isinstance(coros, list)
     what = "gather" if is_list else "start in the background"
     alive, results = loop._alive, loop._results
     alone = len(running) <= 1  # else another running loop may have scheduled an element (spec: misuse/other-loop)
