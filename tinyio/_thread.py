@@ -74,45 +74,29 @@ class _Withdrawn(BaseException):
     """Raised on purpose in a worker, and caught at once, to consume a cancellation that came too late."""
 
 
-def _deliver_cancellation(thread_id: int) -> None:
-    """Raise :class:`CancelledError` in another thread the next time it runs Python code (spec: ``threads/cancel``).
+def _settle_pending(deliver_to: int | None = None) -> None:
+    """Leave no asynchronous exception pending for the current thread (spec: ``threads/no-late-cancel``); first, if
+    ``deliver_to`` is a thread id, raise :class:`CancelledError` in that thread (spec: ``threads/cancel``).
 
-    ``PyThreadState_SetAsyncExc`` also sets CPython's interpreter-wide "asynchronous exception pending" signal, and
-    on CPython 3.11 that signal stays set until the target raises the exception. Under a tracer or profiler
-    (coverage, a debugger, ``sys.setprofile``) every other traced thread then spins at its next Python function call
-    -- CPython 3.11 re-checks the signal at the call's first instruction without moving on -- so a thread blocked in
-    C code froze the whole program, the loop included, until it returned. So the signal is cleared at once: this
-    thread raises and catches an asynchronous exception of its own, with no Python function call in between (each
-    would spin). The target keeps its pending exception and re-signals it itself when it next takes the GIL, so it
-    still raises it at once (checked on CPython 3.11, 3.12 and 3.13).
+    ``PyThreadState_SetAsyncExc`` sets CPython's interpreter-wide "asynchronous exception pending" signal, and on 3.11
+    neither withdrawing with ``NULL`` nor anything short of raising an asynchronous exception clears it: the target of
+    a delivery clears it only when it raises, which a thread blocked in C code does not do for a while. Meanwhile every
+    thread takes the slow path at each eval-breaker check, and under a tracer or profiler (coverage, a debugger,
+    ``sys.setprofile``) every traced thread spins at its next Python function call, so the whole program froze. So the
+    current thread raises and catches a :class:`_Withdrawn` of its own at once, with no Python function call in
+    between (each would spin); raising it clears the signal. A delivered exception stays pending for its target,
+    which re-signals it itself when it next takes the GIL and raises it at once (checked on CPython 3.11 to 3.13).
     """
     set_async_exc, own = ctypes.pythonapi.PyThreadState_SetAsyncExc, threading.get_ident()
     try:
-        set_async_exc(ctypes.c_ulong(thread_id), ctypes.py_object(CancelledError))
+        if deliver_to is not None:
+            set_async_exc(ctypes.c_ulong(deliver_to), ctypes.py_object(CancelledError))
         set_async_exc(ctypes.c_ulong(own), ctypes.py_object(_Withdrawn))
         for _ in range(100):  # eval-breaker checks: it is raised at the first one
             pass
     except _Withdrawn:
         return
     _set_async_exc(own, None)  # pragma: no cover — not raised in time: withdraw it after all
-
-
-def _withdraw_pending() -> None:
-    """Make sure no asynchronous exception is pending for the current thread (spec: ``threads/no-late-cancel``).
-
-    Withdrawing with ``PyThreadState_SetAsyncExc(id, NULL)`` would leave CPython's interpreter-wide "asynchronous
-    exception pending" signal set (3.11), so every thread would take the slow path at each eval-breaker check until
-    some other asynchronous exception is raised (under a tracer such as coverage this starves the program). Instead
-    the pending exception is replaced by :class:`_Withdrawn`, which is raised here, at the loop's backward jump, and
-    caught; raising it clears the signal.
-    """
-    try:
-        _set_async_exc(threading.get_ident(), _Withdrawn)
-        for _ in range(100):  # eval-breaker checks: it is raised at the first one
-            pass
-    except _Withdrawn:
-        return
-    _set_async_exc(threading.get_ident(), None)  # pragma: no cover — not raised in time: withdraw it after all
 
 
 class _ThreadCall:
@@ -175,7 +159,7 @@ class _ThreadCall:
                 with self._lock:
                     self._state = _DONE
                     if self._cancelled and self.canceller is None:  # withdraw one that is pending, not yet raised
-                        _withdraw_pending()
+                        _settle_pending()
                 break
             except CancelledError as late:  # spec: threads/no-late-cancel
                 if outcome is None:
@@ -209,7 +193,7 @@ class _ThreadCall:
                 # Wake a loop nested in that thread, then deliver (spec: nesting/thread-cancel).
                 for wakeup in tuple(loops_by_thread.get(thread_id, ())):
                     wakeup.set()
-                _deliver_cancellation(thread_id)
+                _settle_pending(deliver_to=thread_id)
         if canceller is not None:
             canceller()
         return True
