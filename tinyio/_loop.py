@@ -541,7 +541,12 @@ class Loop:
             waiters = self._alive.get(waiter)
         error.__traceback__ = tb
 
-    def _cancel(self, gen: _Gen) -> None:
+    def _cancel(self, gen: _Gen, aftermath: list[BaseException] | None = None) -> None:
+        """Throw CancelledError into ``gen``; what it raises goes to ``aftermath`` (a crash's, or a scope's, which keeps
+        every CancelledError for isolate's groups)."""
+        keep_cancelled = self._keep_cancelled if aftermath is None else True
+        if aftermath is None:
+            aftermath = self._aftermath
         if gen.gi_running or gen.gi_frame is None:  # type: ignore[attr-defined]
             return
         if not gen.gi_suspended:  # type: ignore[attr-defined]
@@ -554,21 +559,21 @@ class Loop:
             gen.throw(CancelledError())  # spec: cancel/throw — at its current yield
         except CancelledError as cancelled:
             # spec: errors/group — kept only where they are reported, and not for the coroutines of sleep() and
-            # Event.wait(), which hold no code of the program (and which the loop may not run at all: sched/cost).
+            # Event.wait(), which hold no code of the program (and which the loop may not run at all: sched/stand-in).
             # A crash of 100,000 coroutines would otherwise keep 100,000 errors, each with its traceback, alive
             # until run returns, and the collector would walk them again and again (benchmarks: cancel).
-            if self._keep_cancelled and gen.gi_code not in PARKING_CODES:  # type: ignore[attr-defined]
-                self._aftermath.append(cancelled)
+            if keep_cancelled and gen.gi_code not in PARKING_CODES:  # type: ignore[attr-defined]
+                aftermath.append(cancelled)
         except StopIteration:  # spec: cancel/swallowed
             self._warn(f"{describe(shown)} swallowed tinyio.CancelledError and returned; re-raise it after clean-up", where)
         except BaseException as other:  # spec: cancel/other-error
-            self._aftermath.append(other)
+            aftermath.append(other)
         else:  # spec: cancel/yield-after
             self._warn(f"{describe(shown)} yielded after tinyio.CancelledError; closing it. Re-raise the error", where)
             try:
                 gen.close()
             except BaseException as other:
-                self._aftermath.append(other)
+                aftermath.append(other)
 
     @staticmethod
     def _warn(message: str, where: tuple[str, int]) -> None:

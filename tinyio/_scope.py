@@ -282,21 +282,16 @@ def _stop(loop: Loop, gens: list[_Gen], aftermath: list[BaseException]) -> bool:
     Returns whether one of them may have an entry in the ready queue (it waited on nothing when it was stopped).
     """
     queued = False
-    saved = loop._aftermath, loop._keep_cancelled
-    loop._aftermath, loop._keep_cancelled = aftermath, True  # the scope decides what to report (isolate/groups)
-    try:
-        for gen in gens:
-            if not _detach(loop, gen):
-                queued = True
-            loop._alive.pop(gen, None)
-            loop._throws.pop(gen, None)
-            scope = loop._scopes.pop(gen, None)
-            if scope is not None:  # a nested timeout/isolate that is stopped with everything in it
-                scope.closed = True
-                scope.done.set()
-            loop._cancel(gen)  # spec: cancel/throw, cancel/swallowed, cancel/yield-after — as in a crash
-    finally:
-        loop._aftermath, loop._keep_cancelled = saved
+    for gen in gens:
+        if not _detach(loop, gen):
+            queued = True
+        loop._alive.pop(gen, None)
+        loop._throws.pop(gen, None)
+        scope = loop._scopes.pop(gen, None)
+        if scope is not None:  # a nested timeout/isolate that is stopped with everything in it
+            scope.closed = True
+            scope.done.set()
+        loop._cancel(gen, aftermath)  # spec: cancel/throw, cancel/swallowed, cancel/yield-after — as in a crash
     scope_of = loop._scope_of
     for gen in gens:
         scope = scope_of.pop(gen, None)
@@ -415,12 +410,7 @@ def _contain(
     if failed is not root and not _detach(loop, root):
         queued = True
     if failed is not root:
-        saved = loop._aftermath, loop._keep_cancelled
-        loop._aftermath, loop._keep_cancelled = aftermath, True
-        try:
-            loop._cancel(root)  # the isolated coroutine cleans up at its current yield
-        finally:
-            loop._aftermath, loop._keep_cancelled = saved
+        loop._cancel(root, aftermath)  # the isolated coroutine cleans up at its current yield
     _hand_up(loop, scope, sorted(keep, key=lambda m: tree[m][0]))
     if queued:
         _drop_from_ready(loop, {*doomed, root}, root)

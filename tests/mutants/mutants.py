@@ -109,7 +109,7 @@ MUTANTS = [
     ),
     Mutant(
         "cleanup-error-dropped", "cancel/other-error", "_loop.py",
-        "        except BaseException as other:  # spec: cancel/other-error\n            self._aftermath.append(other)",
+        "        except BaseException as other:  # spec: cancel/other-error\n            aftermath.append(other)",
         "        except BaseException as other:  # spec: cancel/other-error\n            pass",
     ),
     Mutant(
