@@ -594,19 +594,22 @@ def test_an_error_of_the_timed_coroutine_crashes_the_loop() -> None:
         virtual().run(main())
 
 
-@pytest.mark.spec("timeout/errors")
-def test_an_error_raised_by_a_child_while_cancelled_crashes_the_loop() -> None:
+def _timed_with_a_messy_child() -> Coro:
+    """Runs a child whose clean-up raises KeyError when a timeout cancels it."""
+
     def messy() -> Coro:
         try:
             yield tinyio.sleep(100)
         except tinyio.CancelledError:
             raise KeyError("clean-up failed")
 
-    def timed() -> Coro:
-        yield messy()
+    yield messy()
 
+
+@pytest.mark.spec("timeout/errors")
+def test_an_error_raised_by_a_child_while_cancelled_crashes_the_loop() -> None:
     def main() -> Coro:
-        yield tinyio.timeout(timed(), 1)
+        yield tinyio.timeout(_timed_with_a_messy_child(), 1)
         return "not reached"
 
     with pytest.raises(KeyError, match="clean-up failed"):
@@ -615,17 +618,8 @@ def test_an_error_raised_by_a_child_while_cancelled_crashes_the_loop() -> None:
 
 @pytest.mark.spec("timeout/errors", "isolate/contains")
 def test_errors_of_a_timeout_are_contained_by_an_enclosing_isolate() -> None:
-    def messy() -> Coro:
-        try:
-            yield tinyio.sleep(100)
-        except tinyio.CancelledError:
-            raise KeyError("clean-up failed")
-
-    def timed() -> Coro:
-        yield messy()
-
     def job() -> Coro:
-        yield tinyio.timeout(timed(), 1)
+        yield tinyio.timeout(_timed_with_a_messy_child(), 1)
 
     def main() -> Coro:
         error, ok = yield tinyio.isolate(job())
