@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import tinyio
@@ -32,12 +34,10 @@ def test_spawning_a_running_coroutine_is_left_alone_not_a_cycle() -> None:
     assert log == ["main resumed", "child resumed"]
 
 
-@pytest.mark.spec("timeout/shared")
-def test_a_coroutine_started_elsewhere_before_the_timeout_runs_it_is_joined_not_driven_twice() -> None:
-    # Found by the state machine: the timeout opened its scope while the coroutine was new, another coroutine then
-    # started it in the background, and on its next turn the timeout ran it inline as well -- one generator with
-    # two drivers, each step counted twice. Now the timeout sees it started and only bounds the wait.
-    steps = []
+def _started_meanwhile(scope: Any) -> tuple[object, list[object]]:
+    """Run ``scope(c)`` (a timeout or an isolate of ``c``) while another coroutine starts ``c`` after the scope has
+    opened but before the scope's turn to start it; returns both results and the steps ``c`` took."""
+    steps: list[object] = []
 
     def child() -> tinyio.Coro[str]:
         for i in range(3):
@@ -45,19 +45,28 @@ def test_a_coroutine_started_elsewhere_before_the_timeout_runs_it_is_joined_not_
             steps.append((yield))
         return "child"
 
-    def timed(c: tinyio.Coro[str]) -> tinyio.Coro[tuple[str | None, bool]]:
-        return (yield tinyio.timeout(c, 10))
+    def scoped(c: tinyio.Coro[str]) -> tinyio.Coro[object]:
+        return (yield scope(c))
 
     def starter(c: tinyio.Coro[str]) -> tinyio.Coro[str]:
-        yield  # the timeout opens its scope now
-        yield {c}  # after the timeout opened its scope, before its turn to start the coroutine
+        yield  # the scope opens now
+        yield {c}  # after the scope opened, before its turn to start the coroutine
         return (yield c)
 
     def main() -> tinyio.Coro[object]:
         c = child()
-        return (yield [timed(c), starter(c)])
+        return (yield [scoped(c), starter(c)])
 
-    assert tinyio.Loop().run(main()) == [("child", True), "child"]
+    return tinyio.Loop().run(main()), steps
+
+
+@pytest.mark.spec("timeout/shared")
+def test_a_coroutine_started_elsewhere_before_the_timeout_runs_it_is_joined_not_driven_twice() -> None:
+    # Found by the state machine: the timeout opened its scope while the coroutine was new, another coroutine then
+    # started it in the background, and on its next turn the timeout ran it inline as well -- one generator with
+    # two drivers, each step counted twice. Now the timeout sees it started and only bounds the wait.
+    results, steps = _started_meanwhile(lambda c: tinyio.timeout(c, 10))
+    assert results == [("child", True), "child"]
     assert steps == [0, None, 1, None, 2, None]
 
 
@@ -89,27 +98,7 @@ def test_every_error_raised_while_a_timeout_stops_coroutines_reaches_the_group()
 @pytest.mark.spec("isolate/new-coroutine")
 def test_a_coroutine_started_elsewhere_before_isolate_runs_it_is_refused_not_driven_twice() -> None:
     # The race of the timeout test above, for isolate: it returned (None, True) although the coroutine returned.
-    steps = []
-
-    def child() -> tinyio.Coro[str]:
-        for i in range(3):
-            steps.append(i)
-            steps.append((yield))
-        return "child"
-
-    def isolated(c: tinyio.Coro[str]) -> tinyio.Coro[object]:
-        return (yield tinyio.isolate(c))
-
-    def starter(c: tinyio.Coro[str]) -> tinyio.Coro[str]:
-        yield  # the isolate opens its scope now
-        yield {c}
-        return (yield c)
-
-    def main() -> tinyio.Coro[list[object]]:
-        c = child()
-        return (yield [isolated(c), starter(c)])
-
-    (error, ok), result = tinyio.Loop().run(main())
+    ((error, ok), result), steps = _started_meanwhile(tinyio.isolate)
     assert ok is False and isinstance(error, RuntimeError) and "already started" in str(error)
     assert result == "child"
     assert steps == [0, None, 1, None, 2, None]
